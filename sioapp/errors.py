@@ -1,0 +1,79 @@
+"""Exceptions users raise and the error payload clients receive."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+__all__ = [
+    "ConnectionRefused",
+    "EventError",
+    "PayloadValidationError",
+    "error_payload",
+]
+
+INTERNAL_ERROR = "internal_error"
+VALIDATION_ERROR = "validation_error"
+
+
+class EventError(Exception):
+    """An error a handler raises on purpose; the client receives its code and message.
+
+    ``details`` must be JSON-serialisable; it is sent to the client as is.
+    """
+
+    def __init__(self, code: str, message: str, details: list[Any] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details if details is not None else []
+
+    def __repr__(self) -> str:
+        return f"EventError(code={self.code!r}, message={self.message!r})"
+
+
+class ConnectionRefused(Exception):
+    """Raised by connection middleware to refuse a client.
+
+    The client receives ``connect_error`` with ``err.message == message`` and
+    ``err.data == data``.
+    """
+
+    def __init__(self, message: str, data: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.data = data
+
+
+class PayloadValidationError(EventError):
+    """The event's arguments did not match the handler's signature.
+
+    ``details`` holds pydantic's ``loc``/``msg``/``type`` for each error, never the input values.
+    """
+
+    def __init__(self, exc: ValidationError) -> None:
+        details = [
+            {"loc": list(error["loc"]), "msg": error["msg"], "type": error["type"]}
+            for error in exc.errors(include_url=False, include_input=False, include_context=False)
+        ]
+        super().__init__(VALIDATION_ERROR, "Invalid event payload", details)
+
+    @classmethod
+    def extra_arguments(cls, expected: int, received: int) -> EventError:
+        """The client sent more positional arguments than the handler takes."""
+        details = [
+            {"loc": [index], "msg": "Unexpected extra argument", "type": "extra_forbidden"}
+            for index in range(expected, received)
+        ]
+        return EventError(VALIDATION_ERROR, "Invalid event payload", details)
+
+
+def error_payload(exc: BaseException) -> dict[str, Any]:
+    """The ``{"error": {...}}`` object sent to the client for ``exc``.
+
+    Anything but an :class:`EventError` is reported as ``internal_error`` without detail.
+    """
+    if isinstance(exc, EventError):
+        return {"error": {"code": exc.code, "message": exc.message, "details": exc.details}}
+    return {"error": {"code": INTERNAL_ERROR, "message": "Internal server error", "details": []}}

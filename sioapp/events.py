@@ -1,0 +1,45 @@
+"""Event names: the reserved ones, and names taken from ``@emits`` models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sioapp.serialization import to_wire
+
+__all__ = ["EMITS_ATTRIBUTE", "RESERVED_EVENTS", "check_emittable", "event_and_args"]
+
+#: Names Node Socket.IO reserves; they can be neither handled nor emitted.
+RESERVED_EVENTS = frozenset(
+    {"connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"}
+)
+
+#: Class attribute where ``@router.emits(name)`` records a model's event name.
+EMITS_ATTRIBUTE = "__sioapp_event__"
+
+
+def check_emittable(name: str) -> None:
+    """Refuse names that are not strings or that Socket.IO reserves."""
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"an event name must be a non-empty string, not {name!r}")
+    if name in RESERVED_EVENTS:
+        raise ValueError(f'"{name}" is a reserved event name')
+
+
+def event_and_args(event: Any, args: tuple[Any, ...]) -> tuple[str, list[Any]]:
+    """``(name, wire arguments)`` for ``emit(event, *args)``.
+
+    ``event`` is a name, or an instance of a model declared with ``@router.emits``,
+    which is then the only argument.
+    """
+    if isinstance(event, str):
+        check_emittable(event)
+        return event, [to_wire(arg) for arg in args]
+    name = getattr(type(event), EMITS_ATTRIBUTE, None)
+    if name is None:
+        raise TypeError(
+            f"cannot emit {type(event).__name__}: pass an event name, or declare the "
+            "model with @router.emits(name)"
+        )
+    if args:
+        raise TypeError(f"emitting a {type(event).__name__} takes no further arguments")
+    return name, [to_wire(event)]
