@@ -65,10 +65,15 @@ async def connect(
     namespace: str = "/",
     auth: Any = None,
     transports: list[str] | None = None,
+    client: socketio.AsyncClient | None = None,
     **client_options: Any,
 ) -> AsyncIterator[socketio.AsyncClient]:
-    """A connected python-socketio ``AsyncClient``, disconnected on exit."""
-    client = socketio.AsyncClient(reconnection=False, **client_options)
+    """A connected python-socketio ``AsyncClient``, disconnected on exit.
+
+    Pass ``client`` to connect one whose handlers are already registered.
+    """
+    if client is None:
+        client = socketio.AsyncClient(reconnection=False, **client_options)
     await client.connect(
         url,
         namespaces=[namespace],

@@ -1,0 +1,46 @@
+"""pytest fixtures for sioapp apps, registered through the ``pytest11`` entry point.
+
+Override ``sioapp_app`` to return your app; ``sioapp_url`` then serves it on a
+free port with a real uvicorn, and ``sioapp_client`` connects real
+python-socketio clients that are disconnected after the test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
+from typing import Any
+
+import pytest
+
+try:
+    import pytest_asyncio
+except ImportError:  # pragma: no cover - the fixtures need pytest-asyncio
+    pytest_asyncio = None
+
+from sioapp.testing import connect, serve
+
+ClientFactory = Callable[..., Awaitable[Any]]
+
+if pytest_asyncio is not None:
+
+    @pytest.fixture
+    def sioapp_app() -> Any:
+        """The app under test: override this fixture in your conftest.py."""
+        raise pytest.UsageError("override the sioapp_app fixture to return your SioApp")
+
+    @pytest_asyncio.fixture
+    async def sioapp_url(sioapp_app: Any) -> AsyncIterator[str]:
+        """Base URL of ``sioapp_app`` served by uvicorn on a free 127.0.0.1 port."""
+        async with serve(sioapp_app) as url:
+            yield url
+
+    @pytest_asyncio.fixture
+    async def sioapp_client(sioapp_url: str) -> AsyncIterator[ClientFactory]:
+        """``await sioapp_client(namespace="/", auth=None)``: a connected ``AsyncClient``."""
+        async with AsyncExitStack() as stack:
+
+            async def make(**options: Any) -> Any:
+                return await stack.enter_async_context(connect(sioapp_url, **options))
+
+            yield make
