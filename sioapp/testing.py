@@ -65,6 +65,7 @@ async def connect(
     namespace: str = "/",
     auth: Any = None,
     transports: list[str] | None = None,
+    socketio_path: str = "socket.io",
     client: socketio.AsyncClient | None = None,
     **client_options: Any,
 ) -> AsyncIterator[socketio.AsyncClient]:
@@ -79,6 +80,7 @@ async def connect(
         namespaces=[namespace],
         auth=auth,
         transports=transports or ["websocket"],
+        socketio_path=socketio_path,
         wait_timeout=5,
     )
     try:

@@ -1,0 +1,132 @@
+"""SioApp as an ASGI app: FastAPI beside Socket.IO, lifespan, server options, transport."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+import websockets
+from fastapi import FastAPI
+
+from sioapp import Router, SioApp
+
+from .conftest import Connect
+
+
+def echo_router() -> Router:
+    router = Router()
+
+    @router.on("echo")
+    async def echo(value: Any) -> Any:
+        return value
+
+    return router
+
+
+async def test_rest_routes_and_socketio_share_one_asgi_app(served: Any, client: Connect) -> None:
+    # python-socketio's polling client waits for its last long-poll to end on disconnect;
+    # a short ping interval keeps that wait short.
+    app = SioApp(ping_interval=0.5, ping_timeout=0.5)
+    app.include_router(echo_router())
+
+    @app.fastapi.get("/api/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    url = await served(app)
+    async with httpx.AsyncClient(base_url=url) as http:
+        assert (await http.get("/api/health")).json() == {"status": "ok"}
+        assert (await http.get("/missing")).status_code == 404
+    c = await client(url)
+    assert await c.call("echo", [1, 2]) == [1, 2]
+    polling = await client(url, transports=["polling"])
+    assert await polling.call("echo", "over polling") == "over polling"
+
+
+async def test_user_supplied_fastapi_and_custom_socketio_path(
+    served: Any, client: Connect
+) -> None:
+    events: list[str] = []
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        events.append("startup")
+        yield
+        events.append("shutdown")
+
+    api = FastAPI(lifespan=lifespan)
+
+    @api.get("/ping")
+    async def ping() -> str:
+        return "pong"
+
+    app = SioApp(fastapi=api, socketio_path="realtime")
+    app.include_router(echo_router())
+    assert app.fastapi is api
+    url = await served(app)
+    assert events == ["startup"]
+    async with httpx.AsyncClient(base_url=url) as http:
+        assert (await http.get("/ping")).json() == "pong"
+        assert (await http.get("/socket.io/", params={"EIO": "4", "transport": "polling"})).status_code == 404
+    c = await client(url, socketio_path="realtime")
+    assert await c.call("echo", "ok") == "ok"
+
+
+async def test_lifespan_runs_startup_and_shutdown_once() -> None:
+    from sioapp.testing import serve
+
+    events: list[str] = []
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        events.append("startup")
+        yield
+        events.append("shutdown")
+
+    app = SioApp(lifespan=lifespan)
+    async with serve(app):
+        assert events == ["startup"]
+    assert events == ["startup", "shutdown"]
+
+
+def test_server_options_pass_through_by_name() -> None:
+    app = SioApp(
+        cors_allowed_origins=["http://example.test"],
+        ping_interval=5,
+        ping_timeout=3,
+        max_http_buffer_size=2048,
+        transports=["websocket"],
+    )
+    engine = app.server.eio
+    assert engine.cors_allowed_origins == ["http://example.test"]
+    assert (engine.ping_interval, engine.ping_timeout) == (5, 3)
+    assert engine.max_http_buffer_size == 2048
+    assert engine.transports == ["websocket"]
+
+
+def test_unknown_options_are_refused_with_the_valid_names() -> None:
+    with pytest.raises(TypeError, match="ping_intervall.*ping_interval"):
+        SioApp(ping_intervall=5)
+
+
+def test_lifespan_and_fastapi_together_is_an_error() -> None:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+
+    with pytest.raises(TypeError, match="lifespan"):
+        SioApp(fastapi=FastAPI(), lifespan=lifespan)
+
+
+async def test_websocket_per_message_deflate_is_not_negotiated(served: Any) -> None:
+    app = SioApp()
+    url = await served(app)
+    ws_url = url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket"
+    async with websockets.connect(ws_url, compression="deflate") as ws:
+        assert ws.response is not None
+        assert "sec-websocket-extensions" not in ws.response.headers
+        opening = await ws.recv()
+        assert isinstance(opening, str) and opening.startswith("0{")
