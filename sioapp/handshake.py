@@ -31,6 +31,14 @@ class TrustedProxies:
             return False
         return any(peer in network for network in self._networks)
 
+    def client_address(self, peer: str, forwarded_for: str) -> str:
+        """The first untrusted address walking ``X-Forwarded-For`` from the nearest hop."""
+        chain = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+        address = peer
+        while chain and self.trusts(address):
+            address = chain.pop()
+        return address
+
 
 def _node_date_string(moment: datetime) -> str:
     # Node's Date.prototype.toString() for UTC, e.g. "Thu Nov 26 2026 13:24:47 GMT+0000 (UTC)".
@@ -80,12 +88,10 @@ class Handshake:
         address = str(client[0])
         scheme = str(scope.get("scheme", "http"))
         if trusted_proxies.trusts(address):
-            forwarded = headers.get("x-forwarded-for")
-            if forwarded:
-                address = forwarded.split(",")[0].strip()
             proto = headers.get("x-forwarded-proto")
             if proto:
-                scheme = proto.split(",")[0].strip()
+                scheme = proto.split(",")[-1].strip().lower()
+            address = trusted_proxies.client_address(address, headers.get("x-forwarded-for", ""))
         origin = headers.get("origin")
         xdomain = bool(origin) and urlsplit(origin).netloc.lower() != headers.get(
             "host", ""

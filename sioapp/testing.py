@@ -38,6 +38,7 @@ async def serve(
         port=port or free_port(host),
         log_level=uvicorn_options.pop("log_level", "warning"),
         ws_per_message_deflate=False,
+        proxy_headers=False,  # SioApp(trusted_proxies=...) decides whom to believe
         lifespan="on",
         **uvicorn_options,
     )
