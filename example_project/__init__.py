@@ -1,0 +1,1 @@
+"""A real chat: REST login and presence beside Socket.IO rooms and private messages."""
