@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 import engineio
+from engineio import packet as eio_packet
 from engineio.async_socket import AsyncSocket
 
 __all__ = ["SioEngine"]
@@ -40,3 +41,13 @@ class SioEngine(engineio.AsyncServer):  # type: ignore[misc]
         task = self._ping_tasks.pop(sid, None)
         if task is not None:
             task.cancel()
+
+    def release_pending_poll(self, sid: str) -> None:
+        """Answer a long-poll GET still waiting on a connection the client just closed.
+
+        python-engineio aborts without queueing anything, so the request would hang
+        for a whole ping interval; Node answers it at once with a NOOP.
+        """
+        connection = self.sockets.get(sid)
+        if connection is not None:
+            connection.queue.put_nowait(eio_packet.Packet(eio_packet.NOOP))

@@ -27,9 +27,7 @@ def echo_router() -> Router:
 
 
 async def test_rest_routes_and_socketio_share_one_asgi_app(served: Any, client: Connect) -> None:
-    # python-socketio's polling client waits for its last long-poll to end on disconnect;
-    # a short ping interval keeps that wait short.
-    app = SioApp(ping_interval=0.5, ping_timeout=0.5)
+    app = SioApp()
     app.include_router(echo_router())
 
     @app.fastapi.get("/api/health")

@@ -1,0 +1,297 @@
+"""Interop with the official JavaScript client: socket.io-client v4 under Node.js.
+
+Each test serves the app of ``tests/js_app.py`` with a real uvicorn and runs one
+script of ``tests/js/`` against it, once over WebSocket only and once over
+HTTP long-polling only. A script prints one JSON line per check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+import pytest_asyncio
+
+from sioapp import DisconnectReason
+
+from .js_app import JsApp, create_app
+
+JS_DIR = Path(__file__).parent / "js"
+NODE = shutil.which("node")
+SCRIPT_TIMEOUT = 30.0
+SOCKET_ID = re.compile(r"^[A-Za-z0-9_-]{20}$")
+
+pytestmark = [
+    pytest.mark.skipif(NODE is None, reason="node is not on PATH"),
+    pytest.mark.skipif(
+        not (JS_DIR / "node_modules" / "socket.io-client").is_dir(),
+        reason="tests/js/node_modules is missing: run `npm ci --prefix tests/js`",
+    ),
+]
+
+
+@dataclass
+class Served:
+    url: str
+    state: JsApp
+
+    @property
+    def port(self) -> int:
+        port = urlsplit(self.url).port
+        assert port is not None
+        return port
+
+
+@pytest.fixture(params=["websocket", "polling"])
+def transport(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest_asyncio.fixture
+async def server(served: Any) -> Served:
+    state = create_app()
+    return Served(await served(state.app), state)
+
+
+async def run_script(script: str, server: Served, transport: str) -> dict[str, Any]:
+    """Run ``tests/js/<script>`` against ``server``; its checks by name."""
+    assert NODE is not None
+    process = await asyncio.create_subprocess_exec(
+        NODE,
+        str(JS_DIR / script),
+        server.url,
+        transport,
+        cwd=JS_DIR,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        stdout, stderr = await asyncio.wait_for(process.communicate(), SCRIPT_TIMEOUT)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        pytest.fail(f"node {script} ({transport}) did not finish within {SCRIPT_TIMEOUT} s")
+    output = stdout.decode()
+    assert process.returncode == 0, (
+        f"node {script} ({transport}) exited with {process.returncode}\n"
+        f"stdout:\n{output}\nstderr:\n{stderr.decode()}"
+    )
+    checks: dict[str, Any] = {}
+    for line in output.splitlines():
+        item = json.loads(line)
+        checks[item["check"]] = item["value"]
+    return checks
+
+
+async def disconnect_reasons(
+    state: JsApp, sid: str, timeout: float = 5.0
+) -> list[DisconnectReason]:
+    """The reasons recorded for ``sid``, once its disconnect handler has run."""
+    deadline = time.monotonic() + timeout
+    while not state.reasons_of(sid) and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+    return state.reasons_of(sid)
+
+
+def validation_details(error: dict[str, Any]) -> list[tuple[list[Any], str]]:
+    """``(loc, type)`` of each detail of a validation error, checking its shape."""
+    assert error["code"] == "validation_error"
+    assert error["message"] == "Invalid event payload"
+    for detail in error["details"]:
+        assert set(detail) == {"loc", "msg", "type"}, "no input is echoed back"
+        assert isinstance(detail["msg"], str) and detail["msg"]
+    return [(detail["loc"], detail["type"]) for detail in error["details"]]
+
+
+async def test_connect_and_client_disconnect(server: Served, transport: str) -> None:
+    checks = await run_script("connect.mjs", server, transport)
+
+    sid = checks["connected"]["id"]
+    assert SOCKET_ID.match(sid)
+    assert checks["connected"] == {"id": sid, "connected": True, "transport": transport}
+    assert server.state.connected == [sid]
+    # on_connect emits after CONNECT: the client sees "connect" first.
+    assert checks["events"] == [["connect"], ["welcome", {"id": sid, "user": "alice"}]]
+    assert checks["whoami"] == {
+        "id": sid,
+        "user": "alice",
+        "data": {"user": "alice"},
+        "rooms": [sid],
+    }
+    assert checks["join"] == {"room": "lobby", "members": 1, "user": "alice"}
+    assert checks["rooms_after_join"] == sorted([sid, "lobby"])
+
+    assert checks["disconnect"] == {"reason": "io client disconnect", "active": False}
+    assert await disconnect_reasons(server.state, sid) == [
+        DisconnectReason.CLIENT_NAMESPACE_DISCONNECT
+    ]
+
+
+async def test_handshake(server: Served, transport: str) -> None:
+    started_ms = time.time() * 1000
+    checks = await run_script("handshake.mjs", server, transport)
+    finished_ms = time.time() * 1000
+    handshake = checks["handshake"]
+
+    assert handshake["auth"] == {"token": "alice-token", "color": "blue"}
+    query = dict(handshake["query"])
+    if transport == "polling":
+        assert query.pop("t"), "the polling cache buster is part of the query"
+    assert query == {"room": "lobby", "n": "1", "EIO": "4", "transport": transport}
+    assert dict(parse_qsl(urlsplit(handshake["url"]).query)) == handshake["query"]
+    assert handshake["url"].startswith("/socket.io/?")
+
+    headers = handshake["headers"]
+    assert headers["x-interop"] == "yes"
+    assert headers["host"] == f"127.0.0.1:{server.port}"
+    if transport == "websocket":
+        assert headers["upgrade"].lower() == "websocket"
+
+    assert handshake["address"] == "127.0.0.1"
+    assert handshake["xdomain"] is False
+    assert handshake["secure"] is False
+    assert isinstance(handshake["issued"], int)
+    assert started_ms - 1 <= handshake["issued"] <= finished_ms + 1
+    # ``time`` is a Date string Node parses back, to the second.
+    assert checks["time_parsed"] == handshake["issued"] // 1000 * 1000
+
+
+async def test_events_and_acks(server: Served, transport: str) -> None:
+    checks = await run_script("events.mjs", server, transport)
+    sid = checks["id"]
+
+    assert server.state.notes == [(sid, "first note")]
+    assert checks["join_promise"] == {"room": "garden", "members": 1, "user": "bob"}
+    assert checks["join_callback"] == {"room": "pond", "members": 1, "user": "bob"}
+    assert checks["join_timeout"] == {"room": "lake", "members": 1, "user": "bob"}
+
+    assert validation_details(checks["empty_room"]["error"]) == [
+        (["req", "room"], "string_too_short")
+    ]
+    assert validation_details(checks["missing_room"]["error"]) == [(["req", "room"], "missing")]
+    assert validation_details(checks["missing_argument"]["error"]) == [(["req"], "missing")]
+    assert validation_details(checks["missing_second_argument"]["error"]) == [(["msg"], "missing")]
+    assert checks["unknown_event"] == {
+        "error": {
+            "code": "unknown_event",
+            "message": "No handler for event 'no such event'",
+            "details": [],
+        }
+    }
+
+    exception = checks["exception_event"]
+    assert set(exception) == {"event", "error"}
+    assert exception["event"] == "join"
+    assert validation_details(exception["error"]) == [(["req", "room"], "string_type")]
+
+    assert checks["server_asks"] == 42
+    assert checks["still_connected"] == {"connected": True, "id": sid}
+    # Errors answered by an ack are not also sent as "exception" events.
+    assert checks["events"] == [
+        ["connect"],
+        ["welcome", {"id": sid, "user": "bob"}],
+        ["exception", exception],
+        ["question", 21],
+    ]
+
+
+async def test_connect_error(server: Served, transport: str) -> None:
+    checks = await run_script("refused.mjs", server, transport)
+
+    refused = {
+        "error": True,
+        "message": "unknown user",
+        "data": {"code": "unauthorized"},
+        "active": False,
+        "connected": False,
+    }
+    assert checks["bad_token"] == refused
+    assert checks["no_auth"] == refused
+    sid = checks["good_token"]["id"]
+    assert checks["good_token"] == {"connected": True, "id": sid}
+    assert server.state.connected == [sid], "refused sockets never reach on_connect"
+    assert await disconnect_reasons(server.state, sid) == [
+        DisconnectReason.CLIENT_NAMESPACE_DISCONNECT
+    ]
+    assert [recorded for recorded, _ in server.state.disconnects] == [sid]
+
+
+async def test_private_messages_rooms_and_broadcasts(server: Served, transport: str) -> None:
+    checks = await run_script("peers.mjs", server, transport)
+    ids = checks["ids"]
+    alice, bob, carol = ids["alice"], ids["bob"], ids["carol"]
+    assert sorted(server.state.connected) == sorted(ids.values())
+
+    assert checks["bob_private"] == [alice, "hi bob"]
+    assert checks["alice_private"] == [bob, "hi alice"]
+    assert checks["alice_join_red"] == {"room": "red", "members": 1, "user": "alice"}
+    assert checks["bob_join_red"] == {"room": "red", "members": 2, "user": "bob"}
+    assert checks["carol_join_blue"] == {"room": "blue", "members": 1, "user": "carol"}
+    assert checks["rooms"] == {
+        "alice": sorted([alice, "red"]),
+        "bob": sorted([bob, "red"]),
+        "carol": sorted([carol, "blue"]),
+    }
+    assert checks["announce_red"] is True
+    assert checks["announce_all"] is True
+    assert checks["relay_red"] is None
+
+    received = checks["received"]
+    assert received["alice"] == [
+        ["connect"],
+        ["welcome", {"id": alice, "user": "alice"}],
+        ["private message", bob, "hi alice"],
+        ["announcement", "to red", "red"],
+        ["announcement", "to all"],
+    ]
+    assert received["bob"] == [
+        ["connect"],
+        ["welcome", {"id": bob, "user": "bob"}],
+        ["private message", alice, "hi bob"],
+        ["announcement", "to red", "red"],
+        ["announcement", "to all"],
+        ["relayed", "alice", "from alice"],
+    ]
+    assert received["carol"] == [
+        ["connect"],
+        ["welcome", {"id": carol, "user": "carol"}],
+        ["announcement", "to all"],
+        ["private message", alice, "to blue"],
+    ]
+
+
+async def test_server_disconnect_and_transport_close(server: Served, transport: str) -> None:
+    checks = await run_script("disconnects.mjs", server, transport)
+
+    kicked = checks["kicked"]
+    assert kicked == {"id": kicked["id"], "reason": "io server disconnect", "active": False}
+    assert await disconnect_reasons(server.state, kicked["id"]) == [
+        DisconnectReason.SERVER_NAMESPACE_DISCONNECT
+    ]
+
+    dropped = checks["dropped"]
+    assert dropped == {"id": dropped["id"], "reason": "forced close"}
+    assert await disconnect_reasons(server.state, dropped["id"]) == [
+        DisconnectReason.TRANSPORT_CLOSE
+    ]
+
+
+async def test_client_process_ends_after_disconnect(server: Served, transport: str) -> None:
+    """Nothing stays pending after ``socket.disconnect()``: Node ends the client by itself,
+    as it does against a Node Socket.IO server."""
+    checks = await run_script("exit.mjs", server, transport)
+
+    assert SOCKET_ID.match(checks["whoami"])
+    assert checks["disconnect"] == "io client disconnect"
+    assert checks["exit"]["natural"] is True, (
+        f"the client process was still running {checks['exit']['afterMs']} ms after it disconnected"
+    )
+    assert checks["exit"]["afterMs"] < 1000
