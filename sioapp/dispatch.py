@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from socketio import packet as sio_packet
 
+from sioapp.container import close_event_resources
 from sioapp.context import HandlerContext, current_context
 from sioapp.errors import ConnectionRefused, EventError, error_payload
 
@@ -55,8 +56,12 @@ async def _report(
     assert socket is not None
     if isinstance(exc, EventError):
         logger.warning(
-            "event %r from %s [%s] failed: %s: %s", ctx.event, socket.id, socket.nsp,
-            exc.code, exc.message,
+            "event %r from %s [%s] failed: %s: %s",
+            ctx.event,
+            socket.id,
+            socket.nsp,
+            exc.code,
+            exc.message,
         )
     else:
         logger.exception("event %r from %s [%s] raised", ctx.event, socket.id, socket.nsp)
@@ -68,7 +73,9 @@ async def _report(
         )
     elif socket.connected:
         await ctx.app.server.send_packet(
-            socket.eio_sid, sio_packet.EVENT, socket.nsp,
+            socket.eio_sid,
+            sio_packet.EVENT,
+            socket.nsp,
             [EXCEPTION_EVENT, {"event": ctx.event, **payload}],
         )
 
@@ -117,8 +124,11 @@ async def run_event(
             result = await handler.dependant.call(ctx, args)
             if ack_id is not None:
                 await app.server.send_packet(
-                    socket.eio_sid, sio_packet.ACK, socket.nsp,
-                    handler.dependant.ack.ack_args(result), ack_id=ack_id,
+                    socket.eio_sid,
+                    sio_packet.ACK,
+                    socket.nsp,
+                    handler.dependant.ack.ack_args(result),
+                    ack_id=ack_id,
                 )
 
         chain = registry.packet_middlewares + socket._packet_middlewares
@@ -129,6 +139,7 @@ async def run_event(
     except Exception as exc:
         await _report(ctx, handler, exc, ack_id)
     finally:
+        await close_event_resources(ctx)
         current_context.reset(token)
 
 
@@ -159,13 +170,12 @@ async def run_connect(
         await _run_error_handlers(ctx, app.error_handlers, exc)
         return refusal(exc)
     finally:
+        await close_event_resources(ctx)
         current_context.reset(token)
     return None
 
 
-async def run_handlers(
-    app: SioApp, handlers: Sequence[Dependant], ctx: HandlerContext
-) -> None:
+async def run_handlers(app: SioApp, handlers: Sequence[Dependant], ctx: HandlerContext) -> None:
     """Run lifecycle handlers one after the other; a failure is logged and reported to
     the app's error handlers, and the next handler still runs."""
     token = current_context.set(ctx)
@@ -178,6 +188,7 @@ async def run_handlers(
                 await _run_error_handlers(ctx, app.error_handlers, exc)
                 ctx.exception = None
     finally:
+        await close_event_resources(ctx)
         current_context.reset(token)
 
 

@@ -2,8 +2,11 @@
 
 Each parameter of a handler is exactly one of: an injected framework type
 (recognised by annotation), a dependency-injector marker (``Provide[...]`` as
-default or in ``Annotated``), or a payload argument bound to the event's
-positional arguments and validated by one pydantic ``TypeAdapter``.
+default or in ``Annotated``), the user (annotated with the container's
+``user_type``), or a payload argument bound to the event's positional
+arguments and validated by one pydantic ``TypeAdapter``. Markers and the user
+type are resolved when the handler is bound to the app's container, at
+registration.
 """
 
 from __future__ import annotations
@@ -12,14 +15,15 @@ import asyncio
 import enum
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Annotated, Any, NotRequired, get_args, get_origin, get_type_hints
+from dataclasses import dataclass, field, replace
+from typing import Annotated, Any, NotRequired, cast, get_args, get_origin, get_type_hints
 
 from dependency_injector import providers
-from dependency_injector.wiring import Provider, ProvidersMap
-from pydantic import TypeAdapter, ValidationError
+from dependency_injector.wiring import Closing, Provide, Provider, ProvidersMap
+from pydantic import PydanticSchemaGenerationError, TypeAdapter, ValidationError
 from typing_extensions import TypedDict
 
+from sioapp.container import Container, user_type_of
 from sioapp.context import HandlerContext
 from sioapp.errors import PayloadValidationError
 from sioapp.reasons import DisconnectReason
@@ -28,6 +32,13 @@ from sioapp.serialization import to_wire
 __all__ = ["Dependant", "HandlerKind", "RegistrationError", "analyse"]
 
 Getter = Callable[[HandlerContext], Any]
+
+#: The marker a parameter annotated with the container's ``user_type`` stands for.
+USER_MARKER = Provide[Container.user]
+
+# dependency-injector declares its markers as instances to type checkers; they are classes.
+PROVIDER_MARKER = cast(type, Provider)
+CLOSING_MARKER = cast(type, Closing)
 
 
 class RegistrationError(TypeError):
@@ -50,12 +61,13 @@ PACKET_MIDDLEWARE_ARGS = ("socket", "event", "args", "next")
 
 def _framework_getters() -> dict[Any, Getter]:
     from sioapp.app import SioApp
-    from sioapp.socket import Handshake, Rooms, Socket
+    from sioapp.handshake import Handshake
+    from sioapp.socket import Rooms, Socket
 
     return {
         Socket: lambda ctx: ctx.socket,
-        Handshake: lambda ctx: ctx.socket.handshake,  # type: ignore[union-attr]
-        Rooms: lambda ctx: ctx.socket.rooms,  # type: ignore[union-attr]
+        Handshake: lambda ctx: ctx.socket.handshake,
+        Rooms: lambda ctx: ctx.socket.rooms,
         SioApp: lambda ctx: ctx.app,
     }
 
@@ -76,6 +88,11 @@ def _strip_annotated(annotation: Any) -> Any:
 
 def _is_exception_type(annotation: Any) -> bool:
     return isinstance(annotation, type) and issubclass(annotation, BaseException)
+
+
+def _may_be_user_type(annotation: Any) -> bool:
+    """Whether ``annotation`` could be a container's ``user_type``, known only at binding."""
+    return isinstance(annotation, type) and annotation.__module__ not in ("builtins", "typing")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +121,8 @@ class Payload:
             for name in names
         }
         if rest is not None:
-            fields[rest] = NotRequired[list[rest_annotation]]  # type: ignore[valid-type]
-        typed_dict = TypedDict(f"{owner}Payload", fields)  # type: ignore[operator]
+            fields[rest] = NotRequired[list[rest_annotation]]
+        typed_dict = TypedDict(f"{owner}Payload", fields)  # type: ignore[misc]
         return cls(
             names=tuple(names),
             annotations=annotations,
@@ -135,26 +152,77 @@ class Payload:
 
 
 @dataclass(frozen=True, slots=True)
+class PayloadFields:
+    """A handler's payload parameters before validation is built, kept until binding
+    because those annotated with the container's ``user_type`` leave the payload."""
+
+    title: str
+    names: tuple[str, ...]
+    annotations: dict[str, Any]
+    defaults: dict[str, Any]
+    rest: str | None
+    rest_annotation: Any
+
+    def without(self, removed: set[str]) -> PayloadFields:
+        """These fields minus the ``removed`` parameters."""
+        names = tuple(name for name in self.names if name not in removed)
+        return replace(
+            self,
+            names=names,
+            annotations={name: self.annotations[name] for name in names},
+            defaults={name: value for name, value in self.defaults.items() if name in names},
+        )
+
+    def build(self) -> Payload | None:
+        """The payload validating these fields; None when there are none."""
+        if not self.names and self.rest is None:
+            return None
+        return Payload.build(
+            self.title,
+            list(self.names),
+            self.annotations,
+            self.defaults,
+            self.rest,
+            self.rest_annotation,
+        )
+
+    def eager(self) -> Payload | None:
+        """The payload, or None while a parameter pydantic cannot validate may be the user."""
+        try:
+            return self.build()
+        except PydanticSchemaGenerationError:
+            if any(_may_be_user_type(_strip_annotated(a)) for a in self.annotations.values()):
+                return None
+            raise
+
+
+@dataclass(frozen=True, slots=True)
 class AckSerializer:
-    """Turns a handler's return value into the list of ack arguments."""
+    """Turns a handler's return value into the list of ack arguments.
+
+    ``annotation`` is the handler's return annotation (``inspect.Signature.empty`` if none).
+    """
 
     adapter: TypeAdapter[Any] | None
     several: bool
+    annotation: Any = inspect.Signature.empty
 
     @classmethod
     def build(cls, annotation: Any) -> AckSerializer:
         if annotation is inspect.Signature.empty or annotation is Any:
-            return cls(adapter=None, several=False)
+            return cls(adapter=None, several=False, annotation=annotation)
         if annotation is None or annotation is type(None):
-            return cls(adapter=None, several=False)
+            return cls(adapter=None, several=False, annotation=annotation)
         several = get_origin(_strip_annotated(annotation)) is tuple
-        return cls(adapter=TypeAdapter(annotation), several=several)
+        return cls(adapter=TypeAdapter(annotation), several=several, annotation=annotation)
 
     def ack_args(self, result: Any) -> list[Any]:
         if result is None:
             return []
         if self.adapter is not None:
-            dumped = self.adapter.dump_python(self.adapter.validate_python(result), mode="json")
+            dumped = self.adapter.dump_python(
+                self.adapter.validate_python(result), mode="json", by_alias=True
+            )
             return list(dumped) if self.several else [dumped]
         if isinstance(result, tuple):
             return [to_wire(item) for item in result]
@@ -165,9 +233,11 @@ class AckSerializer:
 class _Param:
     name: str
     positional: bool
-    getter: Getter | None = None  # None: a payload argument
+    getter: Getter | None = None  # None: a payload argument, or not bound yet
     marker: Any = None
     awaitable: bool = False
+    annotation: Any = None  # a class that may turn out to be the container's user type
+    unbound: str | None = None  # why the parameter cannot be bound, unless it is the user
 
 
 @dataclass(slots=True)
@@ -184,6 +254,9 @@ class Dependant:
     is_async: bool = True
     exception_type: type[BaseException] = BaseException
     bound: bool = field(default=False)
+    container: Any = None
+    providers: tuple[Any, ...] = ()
+    payload_fields: PayloadFields | None = None
 
     @property
     def name(self) -> str:
@@ -193,26 +266,67 @@ class Dependant:
     def markers(self) -> list[tuple[str, Any]]:
         return [(p.name, p.marker) for p in self.params if p.marker is not None]
 
+    def _user_params(self, container: Any) -> list[_Param]:
+        user_type = user_type_of(container)
+        return [
+            p
+            for p in self.params
+            if p.getter is None and user_type is not None and p.annotation is user_type
+        ]
+
     def bind(self, container: Any) -> None:
-        """Resolve each ``Provide[...]`` marker to the provider on ``container``."""
-        if not self.markers:
-            self.bound = True
+        """Resolve the user type and each ``Provide[...]`` marker on ``container``.
+
+        A handler is bound once; binding it to a second container is an error
+        when that would change what it receives.
+        """
+        if self.bound:
+            if container is not self.container and (self.providers or self._user_params(container)):
+                raise RegistrationError(
+                    f"{self.kind.value} {self.name!r} is already bound to another app's "
+                    "container: create the router once per app"
+                )
             return
-        providers_map = ProvidersMap(container) if container is not None else None
+        users = {param.name for param in self._user_params(container)}
         for param in self.params:
-            if param.marker is None:
-                continue
+            if param.unbound is not None and param.name not in users:
+                raise RegistrationError(
+                    f"{self.kind.value} {self.name!r}: parameter {param.name!r} {param.unbound}"
+                )
+        payload = self.payload
+        if self.payload_fields is not None and (users or payload is None):
+            try:
+                payload = self.payload_fields.without(users).build()
+            except PydanticSchemaGenerationError as exc:
+                raise RegistrationError(
+                    f"{self.kind.value} {self.name!r}: cannot validate its payload: "
+                    + str(exc).splitlines()[0]
+                ) from exc
+        wanted = [
+            (param, USER_MARKER if param.name in users else param.marker)
+            for param in self.params
+            if param.name in users or param.marker is not None
+        ]
+        providers_map = ProvidersMap(container) if wanted and container is not None else None
+        resolved: list[tuple[_Param, Any, Any]] = []
+        for param, marker in wanted:
             provider = (
-                providers_map.resolve_provider(param.marker.provider, param.marker.modifier)
+                providers_map.resolve_provider(marker.provider, marker.modifier)
                 if providers_map is not None
                 else None
             )
             if provider is None:
                 raise RegistrationError(
                     f"{self.kind.value} {self.name!r}: parameter {param.name!r} asks for "
-                    f"{param.marker!r}, which is not a provider of the app's container"
+                    f"{marker!r}, which is not a provider of the app's container"
                 )
-            param.getter, param.awaitable = _provider_getter(param.marker, provider)
+            resolved.append((param, marker, provider))
+        for param, marker, provider in resolved:
+            param.marker = marker
+            param.getter, param.awaitable = _provider_getter(marker, provider)
+        self.payload = payload
+        self.providers = tuple(dict.fromkeys(provider for _, _, provider in resolved))
+        self.container = container
         self.bound = True
 
     async def call(
@@ -244,8 +358,10 @@ class Dependant:
 
 
 def _provider_getter(marker: Any, provider: Any) -> tuple[Getter, bool]:
-    if isinstance(marker, Provider):
-        target = provider if isinstance(provider, providers.Delegate) else provider.provider
+    if isinstance(marker, PROVIDER_MARKER):
+        # A Delegate provides the provider it wraps, as dependency-injector's ``@inject`` does.
+        delegate = provider if isinstance(provider, providers.Delegate) else provider.provider
+        target = delegate()
         return (lambda ctx: target), False
     return (lambda ctx: provider()), True
 
@@ -285,8 +401,11 @@ def analyse(fn: Callable[..., Any], kind: HandlerKind) -> Dependant:
             raise refuse(name, "(**kwargs) cannot be bound to an event")
         if index < leading:
             if parameter.kind not in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD):
-                raise refuse(name, f"must be positional: packet middleware receives "
-                             f"({', '.join(PACKET_MIDDLEWARE_ARGS)})")
+                raise refuse(
+                    name,
+                    f"must be positional: packet middleware receives "
+                    f"({', '.join(PACKET_MIDDLEWARE_ARGS)})",
+                )
             params.append(_Param(name, positional=True))
             continue
         if parameter.kind is parameter.VAR_POSITIONAL:
@@ -298,6 +417,12 @@ def analyse(fn: Callable[..., Any], kind: HandlerKind) -> Dependant:
         if parameter.kind is parameter.POSITIONAL_ONLY and not has_rest:
             positional = True
         marker = _marker_of(parameter, annotation)
+        if isinstance(marker, CLOSING_MARKER):
+            raise refuse(
+                name,
+                "uses Closing[...]: declare the resource as providers.ContextLocalResource "
+                "instead, sioapp closes those at the end of each event",
+            )
         if marker is not None:
             params.append(_Param(name, positional, marker=marker))
         elif plain in framework:
@@ -311,33 +436,36 @@ def analyse(fn: Callable[..., Any], kind: HandlerKind) -> Dependant:
                 raise refuse(name, "asks for an exception outside an error handler")
             exception_type = plain
             params.append(_Param(name, positional, getter=lambda ctx: ctx.exception))
-        elif kind is HandlerKind.EVENT:
-            if parameter.kind is parameter.KEYWORD_ONLY:
-                raise refuse(name, "is keyword-only, so no event argument can reach it")
+        elif kind is HandlerKind.EVENT and parameter.kind is not parameter.KEYWORD_ONLY:
             payload_names.append(name)
             payload_annotations[name] = Any if annotation is parameter.empty else annotation
             if parameter.default is not parameter.empty:
                 defaults[name] = parameter.default
             elif defaults:
                 raise refuse(name, "has no default but follows one that has")
-            params.append(_Param(name, positional))
+            params.append(_Param(name, positional, annotation=plain))
         else:
-            raise refuse(
-                name,
-                "cannot be bound: annotate it with an injectable type (Socket, Handshake, "
-                "Rooms, SioApp" + (", DisconnectReason" if kind is HandlerKind.DISCONNECT else "")
-                + ") or give it a Provide[...] default",
+            why = (
+                "is keyword-only, so no event argument can reach it"
+                if kind is HandlerKind.EVENT
+                else "cannot be bound: annotate it with an injectable type (Socket, Handshake, "
+                "Rooms, SioApp"
+                + (", DisconnectReason" if kind is HandlerKind.DISCONNECT else "")
+                + ", the container's user_type) or give it a Provide[...] default"
             )
+            if not _may_be_user_type(plain):
+                raise refuse(name, why)
+            params.append(_Param(name, positional, annotation=plain, unbound=why))
 
     if leading and len(params) < leading:
         raise RegistrationError(
             f"{kind.value} {owner!r} must accept ({', '.join(PACKET_MIDDLEWARE_ARGS)})"
         )
-    payload = None
+    fields = None
     if payload_names or rest is not None:
-        payload = Payload.build(
+        fields = PayloadFields(
             owner.replace(".", "_").replace("<", "").replace(">", ""),
-            payload_names,
+            tuple(payload_names),
             payload_annotations,
             defaults,
             rest,
@@ -347,7 +475,8 @@ def analyse(fn: Callable[..., Any], kind: HandlerKind) -> Dependant:
         fn=fn,
         kind=kind,
         params=params,
-        payload=payload,
+        payload=fields.eager() if fields is not None else None,
+        payload_fields=fields,
         ack=AckSerializer.build(hints.get("return", inspect.Signature.empty)),
         rest=rest,
         leading=leading,

@@ -1,0 +1,546 @@
+"""The dependency-injector container: current socket and user, lifetimes, REST, overrides."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Annotated, Any
+
+import httpx
+import pytest
+import socketio
+from dependency_injector import containers, providers, resources
+from dependency_injector.wiring import Closing, Provide, Provider, inject
+from fastapi import Depends
+from pydantic import BaseModel
+
+from sioapp import (
+    ConnectionRefused,
+    Container,
+    CurrentUser,
+    DisconnectReason,
+    EventError,
+    Handshake,
+    RegistrationError,
+    Rooms,
+    Router,
+    SioApp,
+    Socket,
+)
+from sioapp.testing import connect, serve
+
+from .conftest import Connect
+
+
+class User:
+    """An application's user: a plain class, which pydantic cannot validate."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+class Profile(BaseModel):
+    name: str
+
+
+class UserStore:
+    """Users by token; a Singleton shared by handlers and REST routes."""
+
+    def __init__(self) -> None:
+        self.tokens = {"t-alice": User(name="alice"), "t-bob": User(name="bob")}
+
+    def by_token(self, token: Any) -> User | None:
+        return self.tokens.get(token) if isinstance(token, str) else None
+
+
+class SocketService:
+    """A plain service given the current socket by the container."""
+
+    def __init__(self, socket: Socket, rooms: Rooms, handshake: Handshake) -> None:
+        self.socket = socket
+        self.rooms = rooms
+        self.handshake = handshake
+
+
+class AppContainer(Container):
+    user_type = User
+    users = providers.Singleton(UserStore)
+    service = providers.Factory(
+        SocketService,
+        socket=Container.socket,
+        rooms=Container.rooms,
+        handshake=Container.handshake,
+    )
+    journal = providers.Singleton(list)
+
+
+class OtherContainer(containers.DeclarativeContainer):
+    thing = providers.Object("thing")
+
+
+async def eventually(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not predicate():
+            await asyncio.sleep(0.01)
+
+
+async def refusal(url: str, auth: dict[str, Any]) -> Any:
+    """The ``connect_error`` data a client gets when connecting with ``auth``."""
+    errors: list[Any] = []
+    refused = socketio.AsyncClient(reconnection=False)
+    refused.on("connect_error", errors.append)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await refused.connect(url, auth=auth, transports=["websocket"], wait_timeout=5)
+    return errors[0] if errors else None
+
+
+UNKNOWN_USER = {"message": "unknown user", "data": {"code": "unauthorized"}}
+
+
+def authenticated_app() -> SioApp:
+    app = SioApp(container=AppContainer())
+
+    @app.use
+    async def authenticate(socket: Socket, users: UserStore = Provide[AppContainer.users]) -> None:
+        token = socket.handshake.auth.get("token")
+        if token is None:
+            return
+        user = users.by_token(token)
+        if user is None:
+            raise ConnectionRefused("unknown user", data={"code": "unauthorized"})
+        socket.user = user
+
+    return app
+
+
+async def test_current_socket_under_concurrency(served: Any, client: Connect) -> None:
+    app = SioApp(container=AppContainer())
+    router = Router()
+
+    @router.on("whoami")
+    async def whoami(
+        delay: float,
+        socket: Socket,
+        rooms: Annotated[Rooms, Provide[Container.rooms]],
+        injected: Socket = Provide[Container.socket],
+        service: SocketService = Provide[AppContainer.service],
+        make_service: Callable[[], SocketService] = Provider[AppContainer.service],
+    ) -> dict[str, Any]:
+        await asyncio.sleep(delay)
+        late = make_service()
+        return {
+            "own": socket.id,
+            "injected": injected.id,
+            "service": service.socket.id,
+            "late": late.socket.id,
+            "rooms": sorted(rooms),
+            "service_rooms": sorted(service.rooms),
+            "auth": dict(late.handshake.auth),
+        }
+
+    app.include_router(router)
+    url = await served(app)
+    clients = await asyncio.gather(*(client(url, auth={"n": n}) for n in range(100)))
+    replies = await asyncio.gather(
+        *(c.call("whoami", 0.05 - n * 0.0004, timeout=10) for n, c in enumerate(clients))
+    )
+    for n, (c, reply) in enumerate(zip(clients, replies, strict=True)):
+        sid = c.get_sid("/")
+        assert reply == {
+            "own": sid,
+            "injected": sid,
+            "service": sid,
+            "late": sid,
+            "rooms": [sid],
+            "service_rooms": [sid],
+            "auth": {"n": n},
+        }
+    assert len({reply["own"] for reply in replies}) == 100
+
+
+async def test_markers_in_middleware_error_and_lifecycle_handlers(
+    served: Any, client: Connect, inbox: Any
+) -> None:
+    app = authenticated_app()
+    router = Router()
+    connected = asyncio.Event()
+    gone = asyncio.Event()
+
+    @router.use_packets
+    async def audit(
+        socket: Socket,
+        event: str,
+        args: list[Any],
+        next: Any,
+        journal: list[str] = Provide[AppContainer.journal],
+        user: User = Provide[Container.user],
+    ) -> None:
+        journal.append(f"packet {event} from {user.name}")
+        await next()
+
+    @router.on("boom")
+    async def boom() -> None:
+        raise EventError("boom", "exploded")
+
+    @router.on_error
+    async def record(
+        exc: EventError, user: CurrentUser, journal: list[str] = Provide[AppContainer.journal]
+    ) -> None:
+        journal.append(f"error {exc.code} for {user.name}")
+
+    @router.on_connect
+    async def hello(
+        journal: list[str] = Provide[AppContainer.journal],
+        handshake: Handshake = Provide[Container.handshake],
+        own_app: SioApp = Provide[Container.app],
+    ) -> None:
+        assert own_app is app
+        journal.append(f"connect {handshake.auth['token']}")
+        connected.set()
+
+    @router.on_disconnect
+    async def bye(
+        reason: DisconnectReason,
+        user: CurrentUser,
+        journal: list[str] = Provide[AppContainer.journal],
+    ) -> None:
+        assert isinstance(reason, DisconnectReason)
+        journal.append(f"disconnect {user.name}")
+        gone.set()
+
+    app.include_router(router)
+    url = await served(app)
+    journal = app.container.journal()
+
+    assert await refusal(url, {"token": "forged"}) == UNKNOWN_USER
+
+    c = await client(url, auth={"token": "t-alice"})
+    await asyncio.wait_for(connected.wait(), 5)
+    assert await c.call("boom") == {"error": {"code": "boom", "message": "exploded", "details": []}}
+    await c.disconnect()
+    await asyncio.wait_for(gone.wait(), 5)
+    assert journal == [
+        "connect t-alice",
+        "packet boom from alice",
+        "error boom for alice",
+        "disconnect alice",
+    ]
+
+
+async def test_user_needs_connection_middleware_to_set_it(served: Any, client: Connect) -> None:
+    app = authenticated_app()
+    router = Router()
+
+    @router.on("say")
+    async def say(text: str, user: User) -> str:
+        return f"{user.name}: {text}"
+
+    @router.on("whoami")
+    async def whoami(user: CurrentUser) -> str:
+        return str(user.name)
+
+    @router.on("by marker")
+    async def by_marker(user: User = Provide[Container.user]) -> str:
+        return user.name
+
+    app.include_router(router)
+    url = await served(app)
+    alice = await client(url, auth={"token": "t-alice"})
+    anonymous = await client(url)
+
+    assert await alice.call("say", "hi") == "alice: hi"
+    assert await alice.call("whoami") == "alice"
+    assert await alice.call("by marker") == "alice"
+    unauthorized = {
+        "error": {
+            "code": "unauthorized",
+            "message": "This event needs an authenticated user",
+            "details": [],
+        }
+    }
+    for event, args in (("say", "hi"), ("whoami", None), ("by marker", None)):
+        assert await anonymous.call(event, args) == unauthorized
+    validation = await alice.call("say", ("hi", "extra"))
+    assert validation["error"]["code"] == "validation_error"
+
+
+def test_user_type_parameters_leave_the_payload() -> None:
+    app = SioApp(container=AppContainer())
+    router = Router()
+
+    @router.on("say")
+    async def say(text: str, user: User, *, also: User) -> None: ...
+
+    handler = router.events["say"].dependant
+    # pydantic cannot validate User: the payload waits for the container's user type
+    assert handler.payload is None
+    app.include_router(router)
+    assert handler.payload is not None and handler.payload.names == ("text",)
+
+
+def test_without_user_type_a_class_annotation_is_a_payload_or_an_error() -> None:
+    router = Router()
+
+    @router.on("create")
+    async def create(profile: Profile) -> None: ...
+
+    @router.on_disconnect
+    async def bye(profile: Profile) -> None: ...
+
+    with pytest.raises(RegistrationError, match=r"'.*bye'.*parameter 'profile' cannot be bound"):
+        SioApp().include_router(router)
+    handler = router.events["create"].dependant
+    assert handler.payload is not None and handler.payload.names == ("profile",)
+
+    plain = Router()
+
+    @plain.on("login")
+    async def login(user: User) -> None: ...
+
+    with pytest.raises(RegistrationError, match=r"'.*login': cannot validate its payload"):
+        SioApp().include_router(plain)
+
+
+class Session:
+    """A per-event resource that records its lifetime."""
+
+    ids: Iterator[int] = itertools.count()
+
+    def __init__(self, log: list[str]) -> None:
+        self.id = next(Session.ids)
+        self.closed = False
+        self.log = log
+
+    def close(self) -> None:
+        self.closed = True
+        self.log.append(f"close {self.id}")
+
+
+def lifetimes_container(log: list[str]) -> AppContainer:
+    async def pool() -> AsyncIterator[str]:
+        log.append("pool up")
+        yield "pool"
+        log.append("pool down")
+
+    async def session() -> AsyncIterator[Session]:
+        opened = Session(log)
+        try:
+            yield opened
+        finally:
+            opened.close()
+
+    class LifetimesContainer(AppContainer):
+        pool_resource = providers.Resource(pool)
+        session_resource = providers.ContextLocalResource(session)
+
+    return LifetimesContainer()
+
+
+async def test_app_resources_live_from_startup_to_shutdown() -> None:
+    log: list[str] = []
+    container = lifetimes_container(log)
+    app = SioApp(container=container)
+    router = Router()
+
+    @router.on("pool")
+    async def use_pool(pool: str = Provide["pool_resource"]) -> str:
+        log.append("event")
+        return pool
+
+    @router.on_disconnect
+    async def bye(pool: str = Provide["pool_resource"]) -> None:
+        log.append(f"disconnect with {pool}")
+
+    app.include_router(router)
+    async with serve(app) as url:
+        assert log == ["pool up"]
+        async with connect(url) as c:
+            assert await c.call("pool") == "pool"
+        await eventually(lambda: len(log) == 3)
+    assert log == ["pool up", "event", "disconnect with pool", "pool down"]
+
+
+async def test_per_event_resources_close_after_each_event(served: Any, client: Connect) -> None:
+    log: list[str] = []
+    app = SioApp(container=lifetimes_container(log))
+    router = Router()
+    seen: dict[str, list[Session]] = {}
+
+    @router.use_packets
+    async def open_early(
+        socket: Socket,
+        event: str,
+        args: list[Any],
+        next: Any,
+        session: Session = Provide["session_resource"],
+    ) -> None:
+        seen.setdefault(event, []).append(session)
+        await next()
+
+    @router.on("work")
+    async def work(delay: float, session: Session = Provide["session_resource"]) -> int:
+        seen["work"].append(session)
+        await asyncio.sleep(delay)
+        assert not session.closed
+        return session.id
+
+    @router.on("fail")
+    async def fail(session: Session = Provide["session_resource"]) -> None:
+        seen["fail"].append(session)
+        raise RuntimeError("handler failed")
+
+    @router.on_error
+    async def on_failure(session: Session = Provide["session_resource"]) -> None:
+        log.append(f"error handler with {session.id} closed={session.closed}")
+
+    app.include_router(router)
+    url = await served(app)
+    c = await client(url)
+    first, second = await asyncio.gather(c.call("work", 0.1), c.call("work", 0.05))
+    assert first != second
+    await eventually(lambda: all(s.closed for s in seen["work"]))
+    assert {s.id for s in seen["work"]} == {first, second}
+    assert len(seen["work"]) == 4
+
+    reply = await c.call("fail")
+    assert reply["error"]["code"] == "internal_error"
+    await eventually(lambda: seen["fail"][0].closed)
+    failed = seen["fail"][0]
+    assert seen["fail"] == [failed, failed]
+    assert f"error handler with {failed.id} closed=False" in log
+    assert log[-1] == f"close {failed.id}"
+    assert log.count(f"close {failed.id}") == 1
+
+    # a class-based resource is never closed by garbage collection: only sioapp closes it
+    overriding: list[Session] = []
+
+    class FakeSession(resources.AsyncResource[Session]):
+        async def init(self) -> Session:
+            overriding.append(Session(log))
+            return overriding[-1]
+
+        async def shutdown(self, resource: Session | None) -> None:
+            assert resource is not None
+            resource.close()
+
+    with app.container.session_resource.override(providers.ContextLocalResource(FakeSession)):
+        assert await c.call("work", 0) == overriding[0].id
+        await eventually(lambda: overriding[0].closed)
+    assert len(overriding) == 1
+
+
+async def test_one_singleton_for_rest_and_realtime_and_overrides(
+    served: Any, client: Connect
+) -> None:
+    app = authenticated_app()
+    router = Router()
+
+    @router.on("store")
+    async def store(users: UserStore = Provide[AppContainer.users]) -> dict[str, Any]:
+        return {"id": id(users), "names": sorted(u.name for u in users.tokens.values())}
+
+    @app.fastapi.get("/api/store")
+    @inject
+    async def rest_store(
+        users: UserStore = Depends(Provide[AppContainer.users]),
+    ) -> dict[str, Any]:
+        return {"id": id(users), "names": sorted(u.name for u in users.tokens.values())}
+
+    app.include_router(router)
+    url = await served(app)
+    c = await client(url, auth={"token": "t-alice"})
+    async with httpx.AsyncClient(base_url=url) as http:
+        realtime = await c.call("store")
+        rest = (await http.get("/api/store")).json()
+        assert realtime == rest == {"id": id(app.container.users()), "names": ["alice", "bob"]}
+
+        fake = UserStore()
+        fake.tokens = {"t-carol": User(name="carol")}
+        with app.container.users.override(fake):
+            assert await c.call("store") == {"id": id(fake), "names": ["carol"]}
+            assert (await http.get("/api/store")).json() == {"id": id(fake), "names": ["carol"]}
+            assert await refusal(url, {"token": "t-alice"}) == UNKNOWN_USER
+            carol = await client(url, auth={"token": "t-carol"})
+            assert carol.connected
+        assert await c.call("store") == realtime
+
+
+async def test_configuration_markers(served: Any, client: Connect) -> None:
+    app = SioApp()
+    app.container.config.from_dict({"greeting": {"text": "hello"}})
+    router = Router()
+
+    @router.on("greet")
+    async def greet(name: str, text: str = Provide[Container.config.greeting.text]) -> str:
+        return f"{text} {name}"
+
+    app.include_router(router)
+    c = await client(await served(app))
+    assert await c.call("greet", "world") == "hello world"
+
+
+def test_markers_must_name_a_provider_of_the_app_container() -> None:
+    app = SioApp(container=AppContainer())
+    with pytest.raises(RegistrationError, match=r"'.*strange_middleware'.*parameter 'thing'"):
+
+        @app.use
+        async def strange_middleware(thing: str = Provide[OtherContainer.thing]) -> None: ...
+
+    router = Router()
+
+    @router.on("strange")
+    async def strange_event(thing: Annotated[str, Provide[OtherContainer.thing]]) -> None: ...
+
+    with pytest.raises(RegistrationError, match=r"'.*strange_event'.*parameter 'thing'"):
+        app.include_router(router)
+
+    with pytest.raises(RegistrationError, match=r"'.*plain_app'.*parameter 'users'"):
+
+        @SioApp().on_error
+        async def plain_app(users: UserStore = Provide[AppContainer.users]) -> None: ...
+
+
+def test_closing_markers_point_to_context_local_resources() -> None:
+    router = Router()
+    with pytest.raises(RegistrationError, match="ContextLocalResource"):
+
+        @router.on("closing")
+        async def closing(users: UserStore = Closing[Provide[AppContainer.users]]) -> None: ...
+
+
+def test_a_router_with_markers_serves_one_container() -> None:
+    router = Router()
+
+    @router.on("store")
+    async def store(users: UserStore = Provide[AppContainer.users]) -> None: ...
+
+    SioApp(container=AppContainer()).include_router(router)
+    with pytest.raises(RegistrationError, match=r"'.*store' is already bound"):
+        SioApp(container=AppContainer()).include_router(router)
+
+    shared = Router()
+
+    @shared.on("echo")
+    async def echo(value: Any, socket: Socket) -> Any:
+        return value
+
+    SioApp().include_router(shared)
+    SioApp().include_router(shared)
+
+
+def test_the_container_is_a_sioapp_container_serving_one_app() -> None:
+    with pytest.raises(TypeError, match=r"sioapp\.Container"):
+        SioApp(container=OtherContainer())  # type: ignore[arg-type]
+    container = AppContainer()
+    app = SioApp(container=container)
+    assert app.container is container
+    assert container.app() is app
+    with pytest.raises(ValueError, match="another SioApp"):
+        SioApp(container=container)
+
+
+def test_current_socket_outside_handlers_is_an_error() -> None:
+    app = SioApp()
+    with pytest.raises(RuntimeError, match="only available while sioapp runs a handler"):
+        app.container.socket()
