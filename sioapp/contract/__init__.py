@@ -1,0 +1,50 @@
+"""The event contract of a :class:`~sioapp.SioApp`: AsyncAPI 3.0, TypeScript and an HTML page.
+
+Everything is generated from ``app.registry`` only, built on first use and cached
+per app::
+
+    from sioapp import contract
+
+    document = contract.asyncapi(app)       # dict, AsyncAPI 3.0.0
+    text = contract.asyncapi_yaml(app)      # the same document as YAML
+    types = contract.typescript(app)        # for socket.io-client's Socket<...>
+    page = contract.html(app)               # a self-contained page with a "try it" panel
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any
+
+from sioapp.contract.documents import documents
+
+if TYPE_CHECKING:
+    from sioapp.app import SioApp
+
+__all__ = ["asyncapi", "asyncapi_json", "asyncapi_yaml", "html", "typescript"]
+
+
+def asyncapi(app: SioApp) -> dict[str, Any]:
+    """The AsyncAPI 3.0.0 document of ``app``, as a fresh dict."""
+    return copy.deepcopy(documents(app).asyncapi)
+
+
+def asyncapi_json(app: SioApp) -> str:
+    """The AsyncAPI document as indented JSON."""
+    return documents(app).asyncapi_json.decode()
+
+
+def asyncapi_yaml(app: SioApp) -> str:
+    """The AsyncAPI document as YAML."""
+    return documents(app).asyncapi_yaml
+
+
+def typescript(app: SioApp) -> str:
+    """TypeScript declarations: one interface per model, and per namespace
+    ``ServerToClientEvents`` / ``ClientToServerEvents`` for socket.io-client."""
+    return documents(app).typescript
+
+
+def html(app: SioApp) -> str:
+    """A self-contained HTML page documenting every event, with a "try it" panel."""
+    return documents(app).html

@@ -1,0 +1,127 @@
+"""The event contract as plain data: what every generator renders.
+
+A :class:`Contract` is built once from the app's registry (see ``build.py``); the
+AsyncAPI, TypeScript and HTML generators only read it.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "REF_PREFIX",
+    "Ack",
+    "Argument",
+    "Contract",
+    "Direction",
+    "Event",
+    "JsonSchema",
+    "Namespace",
+]
+
+JsonSchema = dict[str, Any]
+
+#: Where every shared schema lives, in the AsyncAPI document as in the contract's ``$ref``s.
+REF_PREFIX = "#/components/schemas/"
+
+
+class Direction(enum.Enum):
+    """Who emits the event; the value is the AsyncAPI action seen from the server."""
+
+    CLIENT_TO_SERVER = "receive"
+    SERVER_TO_CLIENT = "send"
+
+
+@dataclass(frozen=True, slots=True)
+class Argument:
+    """One positional argument of an event."""
+
+    name: str
+    schema: JsonSchema
+    required: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Ack:
+    """What the server acknowledges an event with.
+
+    ``schema`` follows the payload convention: the schema of the only ack argument,
+    or an array schema when the handler returns a tuple (``several``).
+    """
+
+    schema: JsonSchema
+    several: bool
+    example: list[Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A client-to-server event handled by the app, or a server-to-client one it declares."""
+
+    name: str
+    direction: Direction
+    arguments: tuple[Argument, ...] = ()
+    rest: Argument | None = None
+    ack: Ack | None = None
+    summary: str | None = None
+    description: str | None = None
+    tags: tuple[str, ...] = ()
+    example: list[Any] | None = None
+
+    @property
+    def single(self) -> bool:
+        """True when the event carries exactly one argument, documented as is."""
+        return len(self.arguments) == 1 and self.rest is None
+
+    @property
+    def payload(self) -> JsonSchema | None:
+        """The message payload: the only argument's schema, an array schema of several
+        arguments (``prefixItems``, ``*args`` as ``items``), or None without arguments."""
+        if not self.arguments and self.rest is None:
+            return None
+        if self.single:
+            return self.arguments[0].schema
+        schema: JsonSchema = {"type": "array"}
+        if self.arguments:
+            schema["prefixItems"] = [
+                {"title": argument.name, **argument.schema} for argument in self.arguments
+            ]
+        schema["items"] = self.rest.schema if self.rest is not None else False
+        required = sum(argument.required for argument in self.arguments)
+        if required:
+            schema["minItems"] = required
+        return schema
+
+    @property
+    def payload_example(self) -> Any:
+        """``example`` in the shape of :attr:`payload`."""
+        if self.example is None:
+            return None
+        return self.example[0] if self.single else self.example
+
+
+@dataclass(frozen=True, slots=True)
+class Namespace:
+    """The events of one namespace, in registration order, client-to-server first."""
+
+    name: str
+    events: tuple[Event, ...]
+
+    def by_direction(self, direction: Direction) -> tuple[Event, ...]:
+        return tuple(event for event in self.events if event.direction is direction)
+
+
+@dataclass(frozen=True, slots=True)
+class Contract:
+    """Everything the app's clients need to know, independent of any output format."""
+
+    title: str
+    version: str
+    description: str
+    servers: dict[str, str]
+    socketio_path: str
+    namespaces: tuple[Namespace, ...]
+    schemas: dict[str, JsonSchema]
+    error_reply: JsonSchema

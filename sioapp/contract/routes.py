@@ -1,0 +1,44 @@
+"""Serving the contract beside the app's REST routes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from fastapi import Response
+from fastapi.responses import HTMLResponse
+
+from sioapp.contract.assets import asset
+from sioapp.contract.documents import documents
+
+if TYPE_CHECKING:
+    from sioapp.app import SioApp
+
+__all__ = ["CLIENT_SCRIPT", "mount_docs"]
+
+#: The browser Socket.IO client the page uses, served at ``{docs_url}/client.js``.
+CLIENT_SCRIPT = "client.js"
+
+
+def mount_docs(app: SioApp, docs_url: str) -> None:
+    """Serve the HTML page at ``docs_url``, the AsyncAPI document at ``{docs_url}.json`` and
+    ``{docs_url}.yaml``, and the page's Socket.IO client at ``{docs_url}/client.js``."""
+    path = "/" + docs_url.strip("/")
+    if path == "/":
+        raise ValueError(f"docs_url must be a path such as '/asyncapi', not {docs_url!r}")
+    router = app.fastapi.router
+
+    @router.get(path, include_in_schema=False)
+    async def page() -> HTMLResponse:
+        return HTMLResponse(documents(app).html)
+
+    @router.get(path + ".json", include_in_schema=False)
+    async def asyncapi_json() -> Response:
+        return Response(documents(app).asyncapi_json, media_type="application/json")
+
+    @router.get(path + ".yaml", include_in_schema=False)
+    async def asyncapi_yaml() -> Response:
+        return Response(documents(app).asyncapi_yaml, media_type="application/yaml")
+
+    @router.get(f"{path}/{CLIENT_SCRIPT}", include_in_schema=False)
+    async def client_script() -> Response:
+        return Response(asset(CLIENT_SCRIPT), media_type="text/javascript")
