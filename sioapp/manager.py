@@ -1,30 +1,49 @@
-"""Room bookkeeping on top of python-socketio's client manager.
+"""Room bookkeeping and server-wide operations on the sockets of this process.
 
-Adds what Node's in-memory adapter has: each socket's rooms without a scan,
-selection by rooms *and* excluded rooms, and a broadcast that encodes the packet
-once and writes it to every recipient without a task per recipient.
+LocalManager adds what Node's in-memory adapter has to python-socketio's client
+manager: each socket's rooms without a scan, selection by rooms *and* excluded
+rooms, a broadcast that encodes the packet once and writes it to every
+recipient without a task per recipient, and the local half of every
+server-wide operation. With one process it is the whole story;
+:class:`sioapp.cluster.RedisManager` extends each operation to other servers.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Collection, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engineio import packet as eio_packet
 from socketio import AsyncManager
 from socketio import packet as sio_packet
 
-__all__ = ["LocalManager"]
+from sioapp.broadcast import BroadcastAcks
+from sioapp.remote import RemoteSocket
+from sioapp.server_events import ServerAcks
+
+if TYPE_CHECKING:
+    from sioapp.broadcast import BroadcastOperator
+    from sioapp.server import SioServer
+    from sioapp.socket import Socket
+
+__all__ = ["Frames", "LocalManager"]
+
+#: An encoded Socket.IO packet: its text frame, then its binary attachments.
+Frames = list[str | bytes]
 
 
 class LocalManager(AsyncManager):  # type: ignore[misc]
-    """The in-memory manager used when the app runs as one process."""
+    """The manager of one process; also the local half of :class:`RedisManager`."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    server: SioServer
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.socket_rooms: dict[tuple[str, str], set[str]] = {}
 
-    # The reverse index (namespace, sid) -> rooms follows every membership change.
+    # ---- the reverse index (namespace, sid) -> rooms follows every membership change
+
     def basic_enter_room(
         self, sid: str, namespace: str, room: str | None, eio_sid: str | None = None
     ) -> None:
@@ -81,24 +100,111 @@ class LocalManager(AsyncManager):  # type: ignore[misc]
                     selected[sid] = eio
         return list(selected.items())
 
-    async def send_to_local(
-        self,
-        namespace: str,
-        data: list[Any],
-        rooms: Collection[str],
-        except_rooms: Collection[str],
-    ) -> int:
-        """Encode one EVENT packet once and queue it for every selected local socket."""
-        recipients = self.select(namespace, rooms, except_rooms)
-        if not recipients:
-            return 0
+    def local_sockets(self, op: BroadcastOperator) -> list[Socket]:
+        """The sockets of this process that ``op`` selects."""
+        sockets = self.server.sockets
+        return [
+            sockets[sid]
+            for sid, _ in self.select(op.namespace, op.rooms, op.except_rooms)
+            if sid in sockets
+        ]
+
+    # ---- sending
+
+    def encode_event(self, namespace: str, data: list[Any]) -> Frames:
+        """Encode one EVENT packet."""
         encoded = self.server.packet_class(
             sio_packet.EVENT, namespace=namespace, data=data
         ).encode()
-        frames = encoded if isinstance(encoded, list) else [encoded]
+        return encoded if isinstance(encoded, list) else [encoded]
+
+    async def send_frames(
+        self,
+        namespace: str,
+        frames: Frames,
+        rooms: Collection[str],
+        except_rooms: Collection[str],
+    ) -> int:
+        """Queue an encoded packet for every selected local socket; how many got it."""
+        recipients = self.select(namespace, rooms, except_rooms)
+        if not recipients:
+            return 0
         packets = [eio_packet.Packet(eio_packet.MESSAGE, frame) for frame in frames]
         send = self.server.eio.send_packet
         for _, eio_sid in recipients:
             for pkt in packets:
                 await send(eio_sid, pkt)
         return len(recipients)
+
+    # ---- server-wide operations; RedisManager extends each one to the other servers
+
+    async def start(self) -> None:
+        """Join the other servers; one process has none."""
+
+    async def stop(self) -> None:
+        """Stop answering other servers; one process has none."""
+
+    async def close(self) -> None:
+        """Release connections to other servers; one process has none."""
+
+    async def broadcast(self, op: BroadcastOperator, data: list[Any]) -> None:
+        """Send the EVENT ``data`` to every socket ``op`` selects."""
+        frames = self.encode_event(op.namespace, data)
+        await self.send_frames(op.namespace, frames, op.rooms, op.except_rooms)
+
+    async def fetch_sockets(self, op: BroadcastOperator) -> list[RemoteSocket]:
+        """The sockets ``op`` selects."""
+        return [RemoteSocket.of(socket) for socket in self.local_sockets(op)]
+
+    async def add_sockets(self, op: BroadcastOperator, rooms: frozenset[str]) -> None:
+        """Make the selected sockets join ``rooms``."""
+        for socket in self.local_sockets(op):
+            await socket.join(rooms)
+
+    async def del_sockets(self, op: BroadcastOperator, rooms: frozenset[str]) -> None:
+        """Make the selected sockets leave ``rooms``."""
+        for socket in self.local_sockets(op):
+            for room in rooms:
+                await socket.leave(room)
+
+    async def disconnect_sockets(self, op: BroadcastOperator, close: bool) -> None:
+        """Disconnect the selected sockets (``close``: their whole connections)."""
+        for socket in self.local_sockets(op):
+            await socket.disconnect(close=close)
+
+    async def broadcast_with_ack(
+        self, op: BroadcastOperator, name: str, data: list[Any], timeout: float
+    ) -> BroadcastAcks:
+        """Send to every selected socket and wait for each ack, up to ``timeout``."""
+        targets = self.local_sockets(op)
+        results = await asyncio.gather(
+            *(socket.wait_for_ack(name, data, timeout) for socket in targets),
+            return_exceptions=True,
+        )
+        responses: dict[str, Any] = {}
+        timed_out: list[str] = []
+        for socket, result in zip(targets, results, strict=True):
+            if isinstance(result, TimeoutError):
+                timed_out.append(socket.id)
+            elif isinstance(result, BaseException):
+                raise result
+            else:
+                responses[socket.id] = result
+        return BroadcastAcks(responses=responses, timed_out=timed_out)
+
+    async def all_rooms(self, op: BroadcastOperator) -> set[str]:
+        """Every room of the namespace, socket-id rooms included."""
+        return {room for room in self.rooms.get(op.namespace, {}) if room is not None}
+
+    async def server_side_emit(self, op: BroadcastOperator, event: str, args: list[Any]) -> None:
+        """Send ``event`` to the handlers of the other servers; one process has none."""
+
+    async def server_side_emit_with_ack(
+        self, op: BroadcastOperator, event: str, args: list[Any]
+    ) -> ServerAcks:
+        """Send ``event`` to the other servers and collect one reply per server."""
+        return ServerAcks(responses=[])
+
+    async def server_count(self) -> int:
+        """How many servers serve the app, this one included."""
+        return 1
