@@ -38,9 +38,7 @@ class UserLeft(BaseModel):
 
 
 @chat.use
-async def authenticate(
-    socket: Socket, users: UserStore = Provide[ChatContainer.users]
-) -> None:
+async def authenticate(socket: Socket, users: UserStore = Provide[ChatContainer.users]) -> None:
     """Only users who logged in over REST may connect; their name goes into ``socket.data``."""
     user = users.by_token(socket.handshake.auth.get("token"))
     if user is None:

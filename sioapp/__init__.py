@@ -2,26 +2,35 @@
 
 from sioapp.app import SioApp
 from sioapp.broadcast import BroadcastAcks, BroadcastOperator
+from sioapp.cluster import ClusterUnavailable
+from sioapp.container import Container, CurrentUser
 from sioapp.errors import ConnectionRefused, EventError, PayloadValidationError
 from sioapp.handshake import Handshake
 from sioapp.injection import RegistrationError
 from sioapp.reasons import DisconnectReason
+from sioapp.remote import RemoteSocket
 from sioapp.routing import Router
+from sioapp.server_events import ServerAcks
 from sioapp.socket import Rooms, Socket
 
 __all__ = [
     "BroadcastAcks",
     "BroadcastOperator",
+    "ClusterUnavailable",
     "ConnectionRefused",
+    "Container",
+    "CurrentUser",
     "DisconnectReason",
     "EventError",
     "Handshake",
     "PayloadValidationError",
     "RegistrationError",
+    "RemoteSocket",
     "Rooms",
+    "Router",
+    "ServerAcks",
     "SioApp",
     "Socket",
-    "Router",
 ]
 
 __version__ = "0.1.0"

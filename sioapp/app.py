@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, TypeVar
 
@@ -11,12 +11,22 @@ from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
 from sioapp.broadcast import BroadcastOperator
+from sioapp.cluster import create_manager
+from sioapp.container import (
+    Container,
+    attach,
+    event_resources,
+    init_resources,
+    shutdown_resources,
+    wire_routes,
+)
 from sioapp.handshake import TrustedProxies
 from sioapp.injection import Dependant, HandlerKind, analyse
 from sioapp.reasons import DisconnectReason
+from sioapp.remote import RemoteSocket
 from sioapp.routing import NamespaceRegistry, Router
 from sioapp.server import SioServer
-from sioapp.socket import Socket
+from sioapp.server_events import ServerAcks, ServerEvents, check_server_event
 
 __all__ = ["SioApp"]
 
@@ -53,6 +63,23 @@ class SioApp:
     of ``app.fastapi`` and Socket.IO at ``/{socketio_path}/``. Keyword arguments
     not listed here are python-socketio's server options (``cors_allowed_origins``,
     ``ping_interval``, ``ping_timeout``, ``max_http_buffer_size``, ``transports``...).
+
+    ``container`` is an instance of :class:`sioapp.Container` or of a subclass
+    (a plain ``Container()`` when omitted), owned by this app only: handlers'
+    markers resolve to its providers, its ``providers.Resource`` providers start
+    and stop with the app, and at startup it is wired into the modules that
+    define ``app.fastapi``'s routes and their dependencies, so ``@inject``
+    endpoints with ``Depends(Provide[...])`` share its providers.
+
+    ``redis_url`` (or the ``SIOAPP_REDIS_URL`` environment variable) makes every
+    server-wide operation reach the app's other processes through Redis; without
+    it the app is one process. ``cluster_timeout`` bounds each request to other
+    servers (``fetch_sockets``, ``all_rooms``, ``server_side_emit_with_ack``).
+
+    ``servers`` names the URLs clients reach the app at, for the event contract
+    (``{"production": "https://chat.example.com"}``). The contract is served at
+    ``docs_url`` (an HTML page), ``{docs_url}.json`` and ``{docs_url}.yaml``;
+    ``docs_url=None`` serves none of them.
     """
 
     def __init__(
@@ -61,12 +88,16 @@ class SioApp:
         title: str = "sioapp",
         version: str = "0.1.0",
         description: str = "",
-        container: Any = None,
+        container: Container | None = None,
         fastapi: FastAPI | None = None,
         lifespan: Lifespan | None = None,
         socketio_path: str = "socket.io",
         trusted_proxies: Iterable[str] = (),
         connect_timeout: float = 45.0,
+        redis_url: str | None = None,
+        cluster_timeout: float = 5.0,
+        servers: Mapping[str, str] | None = None,
+        docs_url: str | None = "/asyncapi",
         **server_options: Any,
     ) -> None:
         unknown = sorted(set(server_options) - SERVER_OPTIONS)
@@ -76,22 +107,39 @@ class SioApp:
                 + ", ".join(sorted(SERVER_OPTIONS))
             )
         if fastapi is not None and lifespan is not None:
-            raise TypeError("pass lifespan to your FastAPI app, not to SioApp, when giving fastapi=")
+            raise TypeError(
+                "pass lifespan to your FastAPI app, not to SioApp, when giving fastapi="
+            )
         self.title = title
         self.version = version
         self.description = description
-        self.container = container
+        self.container = attach(container if container is not None else Container(), self)
+        #: The container's ``ContextLocalResource`` providers, closed after each event.
+        self.event_resources = event_resources(self.container)
         self.trusted_proxies = TrustedProxies(trusted_proxies)
         self.socketio_path = "/" + socketio_path.strip("/") + "/"
         self.registry: dict[str, NamespaceRegistry] = {"/": NamespaceRegistry("/")}
         self.connect_middlewares: list[Dependant] = []
         self.error_handlers: list[Dependant] = []
         self._packet_middlewares: dict[Callable[..., Any], Dependant] = {}
-        self.server = SioServer(self, connect_timeout=connect_timeout, **server_options)
-        self.fastapi = fastapi if fastapi is not None else FastAPI(
-            title=title, version=version, description=description, lifespan=lifespan
+        self.server_events = ServerEvents()
+        self.server = SioServer(
+            self,
+            manager=create_manager(redis_url, cluster_timeout),
+            connect_timeout=connect_timeout,
+            **server_options,
+        )
+        self.fastapi = (
+            fastapi
+            if fastapi is not None
+            else FastAPI(title=title, version=version, description=description, lifespan=lifespan)
         )
         self._wrap_lifespan(self.fastapi.router.lifespan_context)
+        self.servers = dict(servers or {})
+        if docs_url is not None:
+            from sioapp.contract.routes import mount_docs
+
+            mount_docs(self, docs_url)
 
     # ---- ASGI --------------------------------------------------------------
 
@@ -107,20 +155,37 @@ class SioApp:
     def _wrap_lifespan(self, inner: Lifespan) -> None:
         @asynccontextmanager
         async def lifespan(fastapi: FastAPI) -> AsyncIterator[Any]:
-            async with inner(fastapi) as state:
-                try:
-                    yield state
-                finally:
-                    await self.close()
+            await init_resources(self.container)
+            self.event_resources = event_resources(self.container)
+            try:
+                wire_routes(self.container, fastapi)
+                await self.start()
+                async with inner(fastapi) as state:
+                    try:
+                        yield state
+                    finally:
+                        await self.close()
+            finally:
+                await shutdown_resources(self.container)
 
         self.fastapi.router.lifespan_context = lifespan
 
+    async def start(self) -> None:
+        """Join the other servers when running with Redis; the lifespan calls it."""
+        await self.server.manager.start()
+
     async def close(self) -> None:
         """Disconnect every client with ``server shutting down`` and stop background tasks,
-        as Node's ``io.close()``."""
+        as Node's ``io.close()``.
+
+        Other servers stop counting this one first; its disconnect handlers can
+        still reach them.
+        """
+        await self.server.manager.stop()
         await self.server.close_all(DisconnectReason.SERVER_SHUTTING_DOWN)
         if self.server.eio.service_task_handle is not None:
             await self.server.shutdown()
+        await self.server.manager.close()
 
     # ---- registration ------------------------------------------------------
 
@@ -129,8 +194,7 @@ class SioApp:
         registry = self.registry.setdefault(router.namespace, NamespaceRegistry(router.namespace))
         registry.include(router)
         for dependant in registry.dependants():
-            if not dependant.bound:
-                dependant.bind(self.container)
+            dependant.bind(self.container)
 
     def _analysed(self, fn: Callable[..., Any], kind: HandlerKind) -> Dependant:
         dependant = analyse(fn, kind)
@@ -177,13 +241,59 @@ class SioApp:
         return self.of("/").except_(rooms)
 
     def timeout(self, seconds: float) -> BroadcastOperator:
-        """The main namespace, with an ack timeout for ``emit_with_ack``."""
+        """The main namespace, with a timeout for ``emit_with_ack`` acks and for answers
+        from other servers."""
         return self.of("/").timeout(seconds)
 
     async def emit(self, event: Any, *args: Any) -> None:
         """Send ``event`` to every socket of the main namespace."""
         await self.of("/").emit(event, *args)
 
-    async def fetch_sockets(self) -> list[Socket]:
-        """Every socket of the main namespace."""
+    async def fetch_sockets(self) -> list[RemoteSocket]:
+        """Every socket of the main namespace, on every server."""
         return await self.of("/").fetch_sockets()
+
+    @property
+    def local(self) -> BroadcastOperator:
+        """The main namespace on this server only."""
+        return self.of("/").local
+
+    async def sockets_join(self, rooms: str | Iterable[str]) -> None:
+        """Make every socket of the main namespace join ``rooms``."""
+        await self.of("/").sockets_join(rooms)
+
+    async def sockets_leave(self, rooms: str | Iterable[str]) -> None:
+        """Make every socket of the main namespace leave ``rooms``."""
+        await self.of("/").sockets_leave(rooms)
+
+    async def disconnect_sockets(self, close: bool = False) -> None:
+        """Disconnect every socket of the main namespace."""
+        await self.of("/").disconnect_sockets(close)
+
+    async def all_rooms(self) -> set[str]:
+        """Every room of the main namespace on every server, socket-id rooms included."""
+        return await self.of("/").all_rooms()
+
+    def on_server_event(self, event: str, *, namespace: str = "/") -> Callable[[F], F]:
+        """Handle ``event`` sent by another server with ``server_side_emit``.
+
+        Payload parameters are validated as in ``@router.on``; the return value
+        answers ``server_side_emit_with_ack``. ``connect``, ``connection`` and
+        ``new_namespace`` are reserved, as in Node.
+        """
+
+        def register(fn: F) -> F:
+            self.server_events.add(namespace, event, self._analysed(fn, HandlerKind.EVENT))
+            return fn
+
+        check_server_event(event)
+        return register
+
+    async def server_side_emit(self, event: str, *args: Any) -> None:
+        """Run ``event``'s ``@app.on_server_event`` handler on every other server."""
+        await self.of("/").server_side_emit(event, *args)
+
+    async def server_side_emit_with_ack(self, event: str, *args: Any) -> ServerAcks:
+        """Run ``event``'s handler on every other server and collect their return values,
+        up to ``cluster_timeout`` (or ``app.timeout(s)``)."""
+        return await self.of("/").server_side_emit_with_ack(event, *args)

@@ -118,7 +118,10 @@ class Router:
         return self._add(HandlerKind.CONNECT, self.connect_middlewares)(fn)
 
     def use_packets(self, fn: F) -> F:
-        """Packet middleware for every socket of this namespace: ``fn(socket, event, args, next)``."""
+        """Packet middleware for every socket of this namespace.
+
+        Called as ``fn(socket, event, args, next)``, like ``socket.use``.
+        """
         return self._add(HandlerKind.PACKET_MIDDLEWARE, self.packet_middlewares)(fn)
 
     def emits(self, event: str) -> Callable[[T], T]:

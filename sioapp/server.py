@@ -20,6 +20,7 @@ from socketio import packet as sio_packet
 
 from sioapp import dispatch
 from sioapp.context import HandlerContext
+from sioapp.engine import SioEngine
 from sioapp.events import RESERVED_EVENTS
 from sioapp.handshake import Handshake
 from sioapp.manager import LocalManager
@@ -52,6 +53,8 @@ def _check_packet(pkt: Any) -> None:
     kind, data, ack_id = pkt.packet_type, pkt.data, pkt.id
     if ack_id is not None and (not isinstance(ack_id, int) or ack_id < 0):
         raise ParseError("invalid ack id")
+    if kind in (sio_packet.CONNECT, sio_packet.DISCONNECT) and ack_id is not None:
+        raise ParseError("only events and acks carry an id")
     if kind == sio_packet.CONNECT:
         if data is not None and not isinstance(data, dict):
             raise ParseError("CONNECT payload must be an object")
@@ -73,9 +76,11 @@ def _check_packet(pkt: Any) -> None:
 class SioServer(socketio.AsyncServer):  # type: ignore[misc]
     """python-socketio's server with sioapp's dispatch and Node's protocol behaviour."""
 
-    def __init__(self, app: SioApp, *, connect_timeout: float, **options: Any) -> None:
+    def __init__(
+        self, app: SioApp, *, manager: LocalManager, connect_timeout: float, **options: Any
+    ) -> None:
         super().__init__(
-            client_manager=LocalManager(),
+            client_manager=manager,
             serializer=OrjsonPacket,
             async_handlers=True,
             always_connect=False,
@@ -89,6 +94,9 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
         self._close_reasons: dict[str, DisconnectReason] = {}
         self._connect_timers: dict[str, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+
+    def _engineio_server_class(self) -> type[SioEngine]:
+        return SioEngine
 
     # ---- sending ---------------------------------------------------------------
 
@@ -108,13 +116,15 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
     async def close_connection(self, eio_sid: str, reason: DisconnectReason) -> None:
         """Close a whole Engine.IO connection; its sockets leave with ``reason``.
 
-        The CLOSE packet is queued without waiting for a client that may not read.
+        The CLOSE packet is queued, then the transport is shut after it, without
+        waiting for a client that may not read.
         """
         connection = self.eio.sockets.pop(eio_sid, None)
         if connection is None or connection.closed or connection.closing:
             return
         self._close_reasons[eio_sid] = reason
         await connection.close(wait=False, reason=self.reason.SERVER_DISCONNECT)
+        connection.queue.put_nowait(None)  # ends the writer, which closes the websocket
 
     # ---- Engine.IO events ------------------------------------------------------
 
@@ -186,7 +196,10 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
         node_reason = self._close_reasons.pop(eio_sid, None) or _ENGINE_REASONS.get(
             reason, DisconnectReason.TRANSPORT_CLOSE
         )
+        if reason == self.reason.CLIENT_DISCONNECT:
+            self.eio.release_pending_poll(eio_sid)
         self._binary_packet.pop(eio_sid, None)
+        self.eio.cancel_ping(eio_sid)
         await super()._handle_eio_disconnect(eio_sid, node_reason)
 
     # ---- Socket.IO packets -----------------------------------------------------

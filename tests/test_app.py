@@ -44,9 +44,7 @@ async def test_rest_routes_and_socketio_share_one_asgi_app(served: Any, client: 
     assert await polling.call("echo", "over polling") == "over polling"
 
 
-async def test_user_supplied_fastapi_and_custom_socketio_path(
-    served: Any, client: Connect
-) -> None:
+async def test_user_supplied_fastapi_and_custom_socketio_path(served: Any, client: Connect) -> None:
     events: list[str] = []
 
     @asynccontextmanager
@@ -68,7 +66,9 @@ async def test_user_supplied_fastapi_and_custom_socketio_path(
     assert events == ["startup"]
     async with httpx.AsyncClient(base_url=url) as http:
         assert (await http.get("/ping")).json() == "pong"
-        assert (await http.get("/socket.io/", params={"EIO": "4", "transport": "polling"})).status_code == 404
+        assert (
+            await http.get("/socket.io/", params={"EIO": "4", "transport": "polling"})
+        ).status_code == 404
     c = await client(url, socketio_path="realtime")
     assert await c.call("echo", "ok") == "ok"
 
@@ -106,7 +106,7 @@ def test_server_options_pass_through_by_name() -> None:
 
 
 def test_unknown_options_are_refused_with_the_valid_names() -> None:
-    with pytest.raises(TypeError, match="ping_intervall.*ping_interval"):
+    with pytest.raises(TypeError, match=r"ping_intervall.*ping_interval"):
         SioApp(ping_intervall=5)
 
 

@@ -101,7 +101,9 @@ def app_and_seen() -> tuple[SioApp, list[tuple[str, Any]]]:
     return build_app()
 
 
-async def test_model_argument_and_model_ack(served: Any, client: Connect, app_and_seen: Any) -> None:
+async def test_model_argument_and_model_ack(
+    served: Any, client: Connect, app_and_seen: Any
+) -> None:
     app, _ = app_and_seen
     c = await client(await served(app))
     assert await c.call("join", {"room": "lobby"}) == {"room": "lobby", "members": 1}
@@ -190,7 +192,9 @@ async def test_missing_and_extra_arguments_are_validation_errors(
     app, _ = app_and_seen
     c = await client(await served(app))
     missing = await c.call("add", 1)
-    assert missing["error"]["details"] == [{"loc": ["b"], "msg": "Field required", "type": "missing"}]
+    assert missing["error"]["details"] == [
+        {"loc": ["b"], "msg": "Field required", "type": "missing"}
+    ]
     extra = await c.call("add", (1, 2, 3))
     assert extra["error"]["code"] == "validation_error"
     assert extra["error"]["details"][0]["loc"] == [2]
@@ -262,8 +266,14 @@ async def test_unknown_event_is_reported(
 
 def test_reserved_event_names_cannot_be_handled() -> None:
     router = Router()
-    for name in ("connect", "connect_error", "disconnect", "disconnecting", "newListener",
-                 "removeListener"):
+    for name in (
+        "connect",
+        "connect_error",
+        "disconnect",
+        "disconnecting",
+        "newListener",
+        "removeListener",
+    ):
         with pytest.raises(ValueError, match="reserved"):
             router.on(name)
 

@@ -110,8 +110,11 @@ async def test_disconnect_reasons(served: Any, action: str, expected: Disconnect
         await app.close()
     assert await journal.reason_of(sid) is expected
     assert len(journal.disconnected) == 1
-    if expected in (DisconnectReason.PARSE_ERROR, DisconnectReason.FORCED_CLOSE,
-                    DisconnectReason.SERVER_SHUTTING_DOWN):
+    if expected in (
+        DisconnectReason.PARSE_ERROR,
+        DisconnectReason.FORCED_CLOSE,
+        DisconnectReason.SERVER_SHUTTING_DOWN,
+    ):
         assert await raw.closed()
     await raw.close()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Any
 
@@ -71,9 +70,7 @@ def build_app(**options: Any) -> tuple[SioApp, Registry]:
     return app, seen
 
 
-async def test_id_is_the_client_visible_id_and_cannot_be_set(
-    served: Any, client: Connect
-) -> None:
+async def test_id_is_the_client_visible_id_and_cannot_be_set(served: Any, client: Connect) -> None:
     app, seen = build_app()
     c = await client(await served(app))
     sid = c.get_sid()
@@ -122,8 +119,11 @@ async def test_handshake_is_immutable(served: Any, client: Connect) -> None:
 
 
 async def test_xdomain_and_forwarded_address_only_from_trusted_proxies(served: Any) -> None:
-    headers = {"Origin": "http://elsewhere.test", "X-Forwarded-For": "203.0.113.7, 10.0.0.1",
-               "X-Forwarded-Proto": "https"}
+    headers = {
+        "Origin": "http://elsewhere.test",
+        "X-Forwarded-For": "203.0.113.7, 10.0.0.1",
+        "X-Forwarded-Proto": "https",
+    }
     import json
 
     cases = (
@@ -143,9 +143,7 @@ async def test_xdomain_and_forwarded_address_only_from_trusted_proxies(served: A
         await raw.close()
 
 
-async def test_rooms_include_own_id_and_follow_join_and_leave(
-    served: Any, client: Connect
-) -> None:
+async def test_rooms_include_own_id_and_follow_join_and_leave(served: Any, client: Connect) -> None:
     app, _ = build_app()
     c = await client(await served(app))
     sid = c.get_sid()
@@ -166,9 +164,7 @@ async def test_data_and_custom_attributes(served: Any, client: Connect) -> None:
             setattr(socket, owned, None)
 
 
-async def test_private_message_example(
-    served: Any, client: Connect, inbox: type[Inbox]
-) -> None:
+async def test_private_message_example(served: Any, client: Connect, inbox: type[Inbox]) -> None:
     app, _ = build_app()
     url = await served(app)
     alice, bob = await client(url), await client(url)
