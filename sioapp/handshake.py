@@ -93,9 +93,9 @@ class Handshake:
                 scheme = proto.split(",")[-1].strip().lower()
             address = trusted_proxies.client_address(address, headers.get("x-forwarded-for", ""))
         origin = headers.get("origin")
-        xdomain = bool(origin) and urlsplit(origin).netloc.lower() != headers.get(
-            "host", ""
-        ).lower()
+        xdomain = (
+            bool(origin) and urlsplit(origin).netloc.lower() != headers.get("host", "").lower()
+        )
         now = time.time()
         query_string = str(environ.get("QUERY_STRING", ""))
         return cls(
@@ -123,4 +123,3 @@ class Handshake:
             "xdomain": self.xdomain,
             "secure": self.secure,
         }
-
