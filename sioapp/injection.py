@@ -217,13 +217,15 @@ class AckSerializer:
         return cls(adapter=TypeAdapter(annotation), several=several, annotation=annotation)
 
     def ack_args(self, result: Any) -> list[Any]:
-        if result is None:
-            return []
+        """``-> None`` (or no annotation) and ``None`` ack with no argument; a type that
+        admits None acks ``null``."""
         if self.adapter is not None:
             dumped = self.adapter.dump_python(
                 self.adapter.validate_python(result), mode="json", by_alias=True
             )
             return list(dumped) if self.several else [dumped]
+        if result is None:
+            return []
         if isinstance(result, tuple):
             return [to_wire(item) for item in result]
         return [to_wire(result)]

@@ -71,8 +71,8 @@ def test_events_are_shaped_for_socket_io_client(declarations: str) -> None:
     )
     assert member(declarations, client, "log") == "log: (...lines: string[]) => void;"
     assert member(declarations, client, "profile") == (
-        "profile: (update: ProfileInput, callback: (ack?: ProfileOutput | ErrorReply) => void)"
-        " => void;"
+        "profile: (update: ProfileInput, callback: "
+        "(ack: ProfileOutput | null | ErrorReply) => void) => void;"
     )
     assert member(declarations, "ServerToClientEvents", '"user joined"') == (
         '"user joined": (userJoined: UserJoined) => void;'

@@ -57,6 +57,10 @@ def build_app() -> tuple[SioApp, list[tuple[str, Any]]]:
     async def anything(value, socket: Socket):  # type: ignore[no-untyped-def]
         return value
 
+    @router.on("maybe")
+    async def maybe(found: bool) -> Joined | None:
+        return Joined(room="r", members=1) if found else None
+
     @router.on("nothing")
     async def nothing() -> None:
         seen.append(("nothing", None))
@@ -145,6 +149,24 @@ async def test_none_return_acks_with_no_arguments(
     c = await client(await served(app))
     assert await c.call("nothing") is None
     assert ("nothing", None) in seen
+
+
+async def test_optional_return_acks_null_not_nothing(
+    served: Any, client: Connect, app_and_seen: Any
+) -> None:
+    app, _ = app_and_seen
+    c = await client(await served(app))
+    acks: list[tuple[Any, ...]] = []
+    done = asyncio.Event()
+
+    def collect(*args: Any) -> None:
+        acks.append(args)
+        done.set()
+
+    await c.emit("maybe", False, callback=collect)
+    await asyncio.wait_for(done.wait(), 5)
+    assert acks == [(None,)]
+    assert await c.call("maybe", True) == {"room": "r", "members": 1}
 
 
 async def test_sync_handler_runs_off_the_event_loop(

@@ -29,7 +29,6 @@ _RESERVED = frozenset({
     "package", "private", "protected", "public", "static", "yield", "await",
 })
 # fmt: on
-_NULL = {"type": "null"}
 _PRIMITIVES = {
     "string": "string",
     "integer": "number",
@@ -192,14 +191,8 @@ class TypeWriter:
             ack = self.type(event.ack.schema).text
             callback = f"callback: (...ack: {ack} | [error: {error_reply}]) => void"
         else:
-            # A handler that returns None acks with no argument at all.
-            choices = event.ack.schema.get("anyOf", [])
-            if _NULL in choices:
-                ack = _union([self.type(c) for c in choices if c != _NULL]).text
-                callback = f"callback: (ack?: {ack} | {error_reply}) => void"
-            else:
-                ack = self.type(event.ack.schema).text
-                callback = f"callback: (ack: {ack} | {error_reply}) => void"
+            ack = self.type(event.ack.schema).text
+            callback = f"callback: (ack: {ack} | {error_reply}) => void"
         if not optional and not rest:
             return f"({', '.join([*required, callback])}) => void"
         # A required callback cannot follow optional or rest parameters: one tuple per arity.

@@ -64,7 +64,7 @@ export async function main(): Promise<void> {
     address: { city: "London" },
     friends: [{ name: "Bob", scores: { chess: 3 } }],
   });
-  const storedType: Equals<typeof stored, ProfileOutput | ErrorReply | undefined> = true;
+  const storedType: Equals<typeof stored, ProfileOutput | null | ErrorReply> = true;
   admin.emit("kick", "someone", (ack) => console.log(ack));
   admin.emit("kick", "someone", "spam", (ack) => console.log(ack));
   const banned = await admin.emitWithAck("ban", { userId: "someone", minutes: 5 });
