@@ -1,0 +1,1 @@
+"""Benchmarks of sioapp against raw python-socketio and Node's socket.io: ``python -m bench``."""

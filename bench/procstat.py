@@ -1,0 +1,51 @@
+"""CPU time of a process from /proc, and which CPUs servers and drivers are pinned to."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of every thread of ``pid`` so far (clock-tick resolution)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    # The command name (field 2) may contain spaces; the fields after it are plain numbers.
+    fields = stat[stat.rindex(")") + 2 :].split()
+    utime, stime = int(fields[11]), int(fields[12])  # fields 14 and 15 of proc(5)
+    return (utime + stime) / CLOCK_TICKS
+
+
+def busy_seconds(cpus: frozenset[int]) -> float:
+    """Non-idle time of ``cpus`` so far, whoever used it (from /proc/stat)."""
+    total = 0
+    for line in Path("/proc/stat").read_text().splitlines():
+        name, *fields = line.split()
+        if name.startswith("cpu") and name[3:].isdigit() and int(name[3:]) in cpus:
+            user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, fields[:8])
+            total += user + nice + system + irq + softirq + steal
+    return total / CLOCK_TICKS
+
+
+@dataclass(frozen=True)
+class Pinning:
+    """CPU sets for the server and the load driver; None leaves the scheduler free."""
+
+    server: frozenset[int] | None
+    driver: frozenset[int] | None
+
+    @classmethod
+    def plan(cls) -> Pinning:
+        """Server on the first available CPU, driver on the second, when there are two."""
+        cpus = sorted(os.sched_getaffinity(0))
+        if len(cpus) < 2:
+            return cls(server=None, driver=None)
+        return cls(server=frozenset({cpus[0]}), driver=frozenset({cpus[1]}))
+
+
+def pin_to(cpus: frozenset[int] | None) -> None:
+    """Pin the calling process (and the threads it will start) to ``cpus``."""
+    if cpus is not None:
+        os.sched_setaffinity(0, cpus)
