@@ -20,7 +20,7 @@ from typing import Annotated, Any, NotRequired, cast, get_args, get_origin, get_
 
 from dependency_injector import providers
 from dependency_injector.wiring import Closing, Provide, Provider, ProvidersMap
-from pydantic import PydanticSchemaGenerationError, TypeAdapter, ValidationError
+from pydantic import BaseModel, PydanticSchemaGenerationError, TypeAdapter, ValidationError
 from typing_extensions import TypedDict
 
 from sioapp.container import Container, user_type_of
@@ -206,6 +206,8 @@ class AckSerializer:
     adapter: TypeAdapter[Any] | None
     several: bool
     annotation: Any = inspect.Signature.empty
+    #: The annotation when it is a model class: an instance of exactly it needs no validation.
+    model: type[BaseModel] | None = None
 
     @classmethod
     def build(cls, annotation: Any) -> AckSerializer:
@@ -214,15 +216,22 @@ class AckSerializer:
         if annotation is None or annotation is type(None):
             return cls(adapter=None, several=False, annotation=annotation)
         several = get_origin(_strip_annotated(annotation)) is tuple
-        return cls(adapter=TypeAdapter(annotation), several=several, annotation=annotation)
+        model = (
+            annotation
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel)
+            else None
+        )
+        return cls(
+            adapter=TypeAdapter(annotation), several=several, annotation=annotation, model=model
+        )
 
     def ack_args(self, result: Any) -> list[Any]:
         """``-> None`` (or no annotation) and ``None`` ack with no argument; a type that
         admits None acks ``null``."""
         if self.adapter is not None:
-            dumped = self.adapter.dump_python(
-                self.adapter.validate_python(result), mode="json", by_alias=True
-            )
+            if self.model is None or type(result) is not self.model:
+                result = self.adapter.validate_python(result)
+            dumped = self.adapter.dump_python(result, mode="json", by_alias=True)
             return list(dumped) if self.several else [dumped]
         if result is None:
             return []
