@@ -70,3 +70,9 @@ async def client(served: Any) -> AsyncIterator[Connect]:
 @pytest.fixture
 def inbox() -> Callable[..., Inbox]:
     return Inbox
+
+
+@pytest.fixture(params=["websocket", "polling"])
+def transport(request: pytest.FixtureRequest) -> str:
+    """Tests of Node clients run once over WebSocket only and once over long-polling only."""
+    return str(request.param)

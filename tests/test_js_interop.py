@@ -8,34 +8,22 @@ HTTP long-polling only. A script prints one JSON line per check.
 from __future__ import annotations
 
 import asyncio
-import json
 import re
-import shutil
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-import pytest
 import pytest_asyncio
 
 from sioapp import DisconnectReason
 
 from .js_app import JsApp, create_app
+from .node import requires_node, run_script
 
-JS_DIR = Path(__file__).parent / "js"
-NODE = shutil.which("node")
-SCRIPT_TIMEOUT = 30.0
 SOCKET_ID = re.compile(r"^[A-Za-z0-9_-]{20}$")
 
-pytestmark = [
-    pytest.mark.skipif(NODE is None, reason="node is not on PATH"),
-    pytest.mark.skipif(
-        not (JS_DIR / "node_modules" / "socket.io-client").is_dir(),
-        reason="tests/js/node_modules is missing: run `npm ci --prefix tests/js`",
-    ),
-]
+pytestmark = requires_node
 
 
 @dataclass
@@ -50,45 +38,10 @@ class Served:
         return port
 
 
-@pytest.fixture(params=["websocket", "polling"])
-def transport(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 @pytest_asyncio.fixture
 async def server(served: Any) -> Served:
     state = create_app()
     return Served(await served(state.app), state)
-
-
-async def run_script(script: str, server: Served, transport: str) -> dict[str, Any]:
-    """Run ``tests/js/<script>`` against ``server``; its checks by name."""
-    assert NODE is not None
-    process = await asyncio.create_subprocess_exec(
-        NODE,
-        str(JS_DIR / script),
-        server.url,
-        transport,
-        cwd=JS_DIR,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        stdout, stderr = await asyncio.wait_for(process.communicate(), SCRIPT_TIMEOUT)
-    except TimeoutError:
-        process.kill()
-        await process.wait()
-        pytest.fail(f"node {script} ({transport}) did not finish within {SCRIPT_TIMEOUT} s")
-    output = stdout.decode()
-    assert process.returncode == 0, (
-        f"node {script} ({transport}) exited with {process.returncode}\n"
-        f"stdout:\n{output}\nstderr:\n{stderr.decode()}"
-    )
-    checks: dict[str, Any] = {}
-    for line in output.splitlines():
-        item = json.loads(line)
-        checks[item["check"]] = item["value"]
-    return checks
 
 
 async def disconnect_reasons(
@@ -112,7 +65,7 @@ def validation_details(error: dict[str, Any]) -> list[tuple[list[Any], str]]:
 
 
 async def test_connect_and_client_disconnect(server: Served, transport: str) -> None:
-    checks = await run_script("connect.mjs", server, transport)
+    checks = await run_script("connect.mjs", server.url, transport)
 
     sid = checks["connected"]["id"]
     assert SOCKET_ID.match(sid)
@@ -137,7 +90,7 @@ async def test_connect_and_client_disconnect(server: Served, transport: str) -> 
 
 async def test_handshake(server: Served, transport: str) -> None:
     started_ms = time.time() * 1000
-    checks = await run_script("handshake.mjs", server, transport)
+    checks = await run_script("handshake.mjs", server.url, transport)
     finished_ms = time.time() * 1000
     handshake = checks["handshake"]
 
@@ -165,7 +118,7 @@ async def test_handshake(server: Served, transport: str) -> None:
 
 
 async def test_events_and_acks(server: Served, transport: str) -> None:
-    checks = await run_script("events.mjs", server, transport)
+    checks = await run_script("events.mjs", server.url, transport)
     sid = checks["id"]
 
     assert server.state.notes == [(sid, "first note")]
@@ -204,7 +157,7 @@ async def test_events_and_acks(server: Served, transport: str) -> None:
 
 
 async def test_connect_error(server: Served, transport: str) -> None:
-    checks = await run_script("refused.mjs", server, transport)
+    checks = await run_script("refused.mjs", server.url, transport)
 
     refused = {
         "error": True,
@@ -225,7 +178,7 @@ async def test_connect_error(server: Served, transport: str) -> None:
 
 
 async def test_private_messages_rooms_and_broadcasts(server: Served, transport: str) -> None:
-    checks = await run_script("peers.mjs", server, transport)
+    checks = await run_script("peers.mjs", server.url, transport)
     ids = checks["ids"]
     alice, bob, carol = ids["alice"], ids["bob"], ids["carol"]
     assert sorted(server.state.connected) == sorted(ids.values())
@@ -269,7 +222,7 @@ async def test_private_messages_rooms_and_broadcasts(server: Served, transport: 
 
 
 async def test_server_disconnect_and_transport_close(server: Served, transport: str) -> None:
-    checks = await run_script("disconnects.mjs", server, transport)
+    checks = await run_script("disconnects.mjs", server.url, transport)
 
     kicked = checks["kicked"]
     assert kicked == {"id": kicked["id"], "reason": "io server disconnect", "active": False}
@@ -287,7 +240,7 @@ async def test_server_disconnect_and_transport_close(server: Served, transport: 
 async def test_client_process_ends_after_disconnect(server: Served, transport: str) -> None:
     """Nothing stays pending after ``socket.disconnect()``: Node ends the client by itself,
     as it does against a Node Socket.IO server."""
-    checks = await run_script("exit.mjs", server, transport)
+    checks = await run_script("exit.mjs", server.url, transport)
 
     assert SOCKET_ID.match(checks["whoami"])
     assert checks["disconnect"] == "io client disconnect"
