@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import sys
+import tomllib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -131,7 +133,7 @@ def test_new_renders_a_project(project: Path, sioapp_cli: Invoke, template: Temp
     assert 'name = "my-chat"' in pyproject
     assert 'app = "my_chat.app:app"' in pyproject
     assert "sioapp>=" in pyproject
-    assert 'title="My Chat"' in (root / "my_chat" / "app.py").read_text()
+    assert 'title="My Chat",' in (root / "my_chat" / "app.py").read_text()
     assert "class AppContainer(Container)" in (root / "my_chat" / "container.py").read_text()
     assert "{{" not in "".join(path.read_text() for path in root.rglob("*") if path.is_file())
 
@@ -143,6 +145,21 @@ def test_new_asks_for_the_title_and_template(project: Path, sioapp_cli: Invoke) 
     assert "choose one of minimal, chat" in result.output  # the wrong answer was asked again
     assert 'title="Demo Chat"' in (project / "demo" / "demo" / "app.py").read_text()
     assert (project / "demo" / "tests" / "test_chat.py").is_file()
+
+
+def test_titles_are_quoted_in_code_and_configuration(project: Path, sioapp_cli: Invoke) -> None:
+    title = 'Say "hi" \\ from C:\\chat'
+    assert sioapp_cli("new", "demo", input=f"{title}\nchat\n").exit_code == 0
+
+    source = (project / "demo" / "demo" / "app.py").read_text()
+    call = next(
+        node
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "SioApp"
+    )
+    assert ast.literal_eval(next(k.value for k in call.keywords if k.arg == "title")) == title
+    pyproject = tomllib.loads((project / "demo" / "pyproject.toml").read_text())
+    assert pyproject["project"]["description"].startswith(title)
 
 
 def test_new_writes_into_dir(tmp_path: Path, sioapp_cli: Invoke) -> None:
@@ -175,6 +192,9 @@ def test_new_refuses_a_non_empty_directory(project: Path, sioapp_cli: Invoke) ->
         ("my chat", "not a valid project name"),
         ("chat!", "not a valid project name"),
         ("class", "not a valid project name"),
+        ("_chat", "not a valid project name"),
+        ("chat-", "not a valid project name"),
+        ("café", "not a valid project name"),
         ("json", "would shadow the module 'json'"),
         ("sioapp", "would shadow the module 'sioapp'"),
         ("tests", "would shadow the module 'tests'"),

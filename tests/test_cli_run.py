@@ -63,6 +63,24 @@ app.include_router(router)
 '''
 
 
+BROKEN_APP = """\
+from dependency_injector import providers
+
+from sioapp import Container, SioApp
+
+
+def connect_database() -> None:
+    raise RuntimeError("no database")
+
+
+class AppContainer(Container):
+    database = providers.Resource(connect_database)
+
+
+app = SioApp(container=AppContainer())
+"""
+
+
 class Served:
     """A child process whose output goes to a log file."""
 
@@ -245,6 +263,17 @@ async def test_workers_share_rooms_through_redis_and_stop_together(spawn: Any, p
     assert probe.read_text().splitlines().count("server shutting down") == 2
     for client, _ in clients.values():
         await client.disconnect()
+
+
+async def test_a_worker_that_fails_stops_the_others(spawn: Any, tmp_path: Path) -> None:
+    (tmp_path / "broken.py").write_text(BROKEN_APP)
+    # The app fails before it would reach Redis, so nothing needs to listen there.
+    command = sioapp_command("run", "broken:app", "--port", str(free_port()), "--workers", "2")
+    child = spawn([*command, "--redis-url", f"redis://127.0.0.1:{free_port()}/0"])
+
+    assert child.process.wait(START_TIMEOUT * 2) == 1, child.output()
+    assert "no database" in child.output()
+    assert "exited with status 3; stopping the others" in child.output()
 
 
 async def test_docs_serve_shows_the_contract(spawn: Any, probe: Path) -> None:

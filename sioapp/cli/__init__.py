@@ -1,0 +1,1 @@
+"""The ``sioapp`` command line: scaffold projects, serve apps, export their event contract."""
