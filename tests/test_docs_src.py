@@ -260,6 +260,15 @@ async def test_tutorial_leaving(
     assert "ann left (transport close)" in caplog.messages
 
 
+async def test_tutorial_apps_list_their_events(load: Any, served: Any) -> None:
+    url = await served(load("docs_src.tutorial.step5_leaving").app)
+    async with httpx.AsyncClient(base_url=url) as http:
+        page = await http.get("/asyncapi")
+    assert page.status_code == 200
+    for event in ("join", "chat message", "private message", "users", "user left"):
+        assert event in page.text
+
+
 async def test_tutorial_client_script(
     load: Any, served: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -722,16 +731,165 @@ async def test_cluster_with_two_workers(client: Connect, inbox: Any, tmp_path: P
         port=port,
     )
     async with redis, sioapp_run as url:
-        clients = [await client(url) for _ in range(6)]
-        async with asyncio.timeout(20):  # both workers have joined the cluster
-            while len(stats := await clients[0].call("cluster stats")) < 2:
-                await asyncio.sleep(0.1)
+        clients = [await client(url)]
+        async with asyncio.timeout(20):  # both workers joined the cluster and hold sockets
+            while len(stats := await clients[0].call("cluster stats")) < 2 or not all(
+                entry["sockets"] for entry in stats
+            ):
+                if len(stats) == 2:
+                    clients.append(await client(url))
+                await asyncio.sleep(0.05)
         assert len({entry["server"] for entry in stats}) == 2
-        assert sum(entry["sockets"] for entry in stats) == 6
+        assert sum(entry["sockets"] for entry in stats) == len(clients)
         for c in clients:
             await c.call("join", "lobby")
-        assert all([await c.call("online") == 6 for c in clients])
+        assert {await c.call("online") for c in clients} == {len(clients)}
         boxes = [inbox(c, "said") for c in clients]
         await clients[0].call("say", ("lobby", "hello everyone"))
         for box in boxes:
             assert await box.next("said") == (clients[0].get_sid(), "hello everyone")
+
+
+# ---- event documentation ----------------------------------------------------
+
+
+async def test_contract_served_and_exported(
+    load: Any, served: Any, client: Connect, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from sioapp import contract
+    from sioapp.cli.main import app as cli
+
+    app = load("docs_src.contract.app").app
+    expected = (REPO / "docs_src" / "contract" / "events.ts").read_text()
+    assert contract.typescript(app).strip() == expected.strip(), (
+        "regenerate: sioapp docs docs_src.contract.app:app --format ts "
+        "-o docs_src/contract/events.ts"
+    )
+    monkeypatch.chdir(REPO)
+    written = tmp_path / "events.ts"
+    command = ["docs", "docs_src.contract.app:app", "--format", "ts", "-o", str(written)]
+    result = CliRunner().invoke(cli, command)
+    assert result.exit_code == 0, result.output
+    assert written.read_text() == expected
+
+    url = await served(app)
+    async with httpx.AsyncClient(base_url=url) as http:
+        page = await http.get("/asyncapi")
+        assert page.status_code == 200 and "user joined" in page.text
+        document = (await http.get("/asyncapi.json")).json()
+        assert document["asyncapi"] == "3.0.0"
+        assert document["info"] == {
+            "title": "Chat",
+            "version": "1.0.0",
+            "description": "Rooms and messages.",
+        }
+        assert document["servers"]["production"]["host"] == "chat.example.com"
+        join = document["channels"]["root"]["messages"]["on.join"]
+        assert join["summary"] == "Join a room."
+        assert join["description"] == "Everyone already in the room receives `user joined`."
+        assert "asyncapi: 3.0.0" in (await http.get("/asyncapi.yaml")).text
+    c = await client(url)
+    assert await c.call("add", 2) == 2
+    assert await c.call("join", {"room": "lobby"}) == {"room": "lobby", "members": 1}
+
+
+# ---- command line -----------------------------------------------------------
+
+
+def test_cli_new_and_events(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from sioapp.cli.main import app as cli
+
+    monkeypatch.chdir(REPO)
+    runner = CliRunner()
+    created = runner.invoke(
+        cli, ["new", "my-chat", "--template", "chat", "--no-input", "--dir", str(tmp_path)]
+    )
+    assert created.exit_code == 0, created.output
+    project = tmp_path / "my-chat"
+    for name in ("my_chat/app.py", "my_chat/container.py", "my_chat/events.py", "README.md"):
+        assert (project / name).is_file()
+    assert list((project / "tests").glob("test_*.py"))
+    assert '[tool.sioapp]\napp = "my_chat.app:app"' in (project / "pyproject.toml").read_text()
+
+    listed = runner.invoke(cli, ["events", "docs_src.cli.app:app"])
+    assert listed.exit_code == 0, listed.output
+    assert "echo" in listed.output and "Send `text` back." in listed.output
+
+
+async def reason_at_shutdown(*command: str, port: int) -> tuple[str, int | None]:
+    """Serve with ``command``, connect, stop with SIGTERM: the reason the app logged,
+    and the exit status."""
+    process = await asyncio.create_subprocess_exec(
+        *command, cwd=REPO, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        await wait_for_port(port, process)
+        async with connect(f"http://127.0.0.1:{port}") as c:
+            assert await c.call("echo", "hi") == "hi"
+            process.terminate()
+            _, stderr = await process.communicate()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    (line,) = [line for line in stderr.decode().splitlines() if " left: " in line]
+    return line.split(" left: ")[1], process.returncode
+
+
+async def test_cli_run_disconnects_clients_before_stopping() -> None:
+    port = free_port()
+    reason = await reason_at_shutdown(
+        sys.executable,
+        "-m",
+        "sioapp.cli",
+        "run",
+        "docs_src.cli.app:app",
+        "--port",
+        str(port),
+        port=port,
+    )
+    assert reason == ("server shutting down", 0)
+    port = free_port()
+    plain = await reason_at_shutdown(
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "docs_src.cli.app:app",
+        "--port",
+        str(port),
+        "--ws-per-message-deflate",
+        "false",
+        "--no-proxy-headers",
+        port=port,
+    )
+    assert plain[0] == "transport close"
+
+
+async def test_home_commands_serve_the_apps(client: Connect) -> None:
+    async with (
+        uvicorn_process(
+            "example_project.app:app", "--ws-per-message-deflate", "false", "--no-proxy-headers"
+        ) as url,
+        httpx.AsyncClient(base_url=url) as http,
+    ):
+        assert (await http.get("/api/health")).json() == {"status": "ok"}
+        page = await http.get("/")
+        assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    port = free_port()
+    home = running(
+        sys.executable,
+        "-m",
+        "sioapp.cli",
+        "run",
+        "docs_src.home.app:app",
+        "--port",
+        str(port),
+        port=port,
+    )
+    async with home as url:
+        c = await client(url)
+        assert await c.call("join", {"room": "lobby"}) == {"room": "lobby", "members": 1}

@@ -1,0 +1,52 @@
+"""Chat, step 2: joining rooms, with a validated payload and an ack."""
+
+from pydantic import BaseModel, Field
+
+from sioapp import ConnectionRefused, Router, SioApp, Socket
+
+USERS = {"token-ann": "ann", "token-bob": "bob", "token-cy": "cy"}
+
+app = SioApp(title="Chat")
+chat = Router()
+
+
+@app.use
+async def authenticate(socket: Socket) -> None:
+    name = USERS.get(str(socket.handshake.auth.get("token")))
+    if name is None:
+        raise ConnectionRefused("unknown user", data={"code": "unauthorized"})
+    socket.data["name"] = name
+
+
+@chat.on_connect
+async def welcome(socket: Socket) -> None:
+    await socket.emit("welcome", socket.data["name"])
+
+
+# --8<-- [start:join]
+class Join(BaseModel):
+    room: str = Field(min_length=1, max_length=64)
+
+
+class Joined(BaseModel):
+    room: str
+    members: list[str]
+
+
+@chat.emits("user joined")
+class UserJoined(BaseModel):
+    room: str
+    name: str
+
+
+@chat.on("join")
+async def join(req: Join, socket: Socket) -> Joined:
+    """Join a room; everyone already in it hears about it."""
+    await socket.join(req.room)
+    await socket.to(req.room).emit(UserJoined(room=req.room, name=socket.data["name"]))
+    members = await app.in_(req.room).fetch_sockets()
+    return Joined(room=req.room, members=sorted(member.data["name"] for member in members))
+
+
+# --8<-- [end:join]
+app.include_router(chat)

@@ -1,0 +1,73 @@
+"""Chat, step 3: messages to everyone in a room."""
+
+from pydantic import BaseModel, Field
+
+from sioapp import ConnectionRefused, EventError, Router, SioApp, Socket
+
+USERS = {"token-ann": "ann", "token-bob": "bob", "token-cy": "cy"}
+
+app = SioApp(title="Chat")
+chat = Router()
+
+
+@app.use
+async def authenticate(socket: Socket) -> None:
+    name = USERS.get(str(socket.handshake.auth.get("token")))
+    if name is None:
+        raise ConnectionRefused("unknown user", data={"code": "unauthorized"})
+    socket.data["name"] = name
+
+
+@chat.on_connect
+async def welcome(socket: Socket) -> None:
+    await socket.emit("welcome", socket.data["name"])
+
+
+class Join(BaseModel):
+    room: str = Field(min_length=1, max_length=64)
+
+
+class Joined(BaseModel):
+    room: str
+    members: list[str]
+
+
+@chat.emits("user joined")
+class UserJoined(BaseModel):
+    room: str
+    name: str
+
+
+@chat.on("join")
+async def join(req: Join, socket: Socket) -> Joined:
+    """Join a room; everyone already in it hears about it."""
+    await socket.join(req.room)
+    await socket.to(req.room).emit(UserJoined(room=req.room, name=socket.data["name"]))
+    members = await app.in_(req.room).fetch_sockets()
+    return Joined(room=req.room, members=sorted(member.data["name"] for member in members))
+
+
+# --8<-- [start:message]
+class Say(BaseModel):
+    room: str
+    text: str = Field(min_length=1, max_length=500)
+
+
+@chat.emits("chat message")
+class ChatMessage(BaseModel):
+    room: str
+    name: str
+    text: str
+
+
+@chat.on("chat message")
+async def chat_message(say: Say, socket: Socket) -> None:
+    """Write to a room you joined; everyone in it, you included, receives the message."""
+    if say.room not in socket.rooms:
+        raise EventError("not_in_room", f"Join {say.room!r} before writing to it")
+    message = ChatMessage(room=say.room, name=socket.data["name"], text=say.text)
+    await app.to(say.room).emit(message)
+
+
+# --8<-- [end:message]
+app.include_router(chat)
