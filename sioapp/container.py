@@ -127,7 +127,7 @@ def _declaration(container: Any) -> Any:
 
 
 def attach(container: Any, app: SioApp) -> Container:
-    """Check that ``container`` is a :class:`Container` instance and make ``app`` its app."""
+    """Check that ``container`` is a `Container` instance and make ``app`` its app."""
     declaration = _declaration(container)
     if not (isinstance(declaration, type) and issubclass(declaration, Container)):
         raise TypeError(

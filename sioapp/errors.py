@@ -52,27 +52,36 @@ class PayloadValidationError(EventError):
     ``details`` holds pydantic's ``loc``/``msg``/``type`` for each error, never the input values.
     """
 
-    def __init__(self, exc: ValidationError) -> None:
-        details = [
-            {"loc": list(error["loc"]), "msg": error["msg"], "type": error["type"]}
-            for error in exc.errors(include_url=False, include_input=False, include_context=False)
-        ]
+    def __init__(self, details: list[dict[str, Any]]) -> None:
         super().__init__(VALIDATION_ERROR, "Invalid event payload", details)
 
     @classmethod
-    def extra_arguments(cls, expected: int, received: int) -> EventError:
+    def from_pydantic(cls, exc: ValidationError) -> PayloadValidationError:
+        """The errors of pydantic's validation, without their input values."""
+        return cls(
+            [
+                {"loc": list(error["loc"]), "msg": error["msg"], "type": error["type"]}
+                for error in exc.errors(
+                    include_url=False, include_input=False, include_context=False
+                )
+            ]
+        )
+
+    @classmethod
+    def extra_arguments(cls, expected: int, received: int) -> PayloadValidationError:
         """The client sent more positional arguments than the handler takes."""
-        details = [
-            {"loc": [index], "msg": "Unexpected extra argument", "type": "extra_forbidden"}
-            for index in range(expected, received)
-        ]
-        return EventError(VALIDATION_ERROR, "Invalid event payload", details)
+        return cls(
+            [
+                {"loc": [index], "msg": "Unexpected extra argument", "type": "extra_forbidden"}
+                for index in range(expected, received)
+            ]
+        )
 
 
 def error_payload(exc: BaseException) -> dict[str, Any]:
     """The ``{"error": {...}}`` object sent to the client for ``exc``.
 
-    Anything but an :class:`EventError` is reported as ``internal_error`` without detail.
+    Anything but an `EventError` is reported as ``internal_error`` without detail.
     """
     if isinstance(exc, EventError):
         return {"error": {"code": exc.code, "message": exc.message, "details": exc.details}}

@@ -143,7 +143,7 @@ class Payload:
         try:
             values = self.adapter.validate_python(data)
         except ValidationError as exc:
-            raise PayloadValidationError(exc) from None
+            raise PayloadValidationError.from_pydantic(exc) from None
         for name, default in self.defaults.items():
             values.setdefault(name, default)
         if self.rest is not None:

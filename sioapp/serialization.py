@@ -16,10 +16,15 @@ _PASS_THROUGH = (str, int, float, bool, bytes, bytearray, type(None))
 def to_wire(value: Any) -> Any:
     """Make ``value`` JSON-ready: pydantic models, dataclasses, dates... become plain data.
 
-    ``bytes`` at the top level stay binary, so they travel as Socket.IO attachments.
+    ``bytes`` stay binary wherever they sit in plain dicts, lists and tuples, so they
+    travel as Socket.IO attachments, as in Node.
     """
     if isinstance(value, _PASS_THROUGH):
         return value
+    if isinstance(value, dict):
+        return {key: to_wire(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_wire(item) for item in value]
     return to_jsonable_python(value)
 
 

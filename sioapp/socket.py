@@ -63,6 +63,10 @@ class Socket:
         setattr_(self, "_packet_middlewares", [])
         setattr_(self, "_reason", None)
 
+    if TYPE_CHECKING:
+        # Attributes set by user code (``socket.user = ...``) type-check as Any.
+        def __getattr__(self, name: str) -> Any: ...
+
     def __setattr__(self, name: str, value: Any) -> None:
         if name in _OWNED or name.startswith("_") or hasattr(type(self), name):
             raise AttributeError(f"Socket.{name} belongs to the framework and cannot be set")
@@ -113,7 +117,7 @@ class Socket:
 
     @property
     def disconnected(self) -> bool:
-        """The opposite of :attr:`connected`."""
+        """The opposite of `connected`."""
         return not self._connected
 
     @property
@@ -141,7 +145,7 @@ class Socket:
         return self._operator().to(rooms)
 
     def in_(self, rooms: str | Iterable[str]) -> BroadcastOperator:
-        """Same as :meth:`to`."""
+        """Same as `to`."""
         return self.to(rooms)
 
     def except_(self, rooms: str | Iterable[str]) -> BroadcastOperator:
@@ -171,7 +175,7 @@ class Socket:
         """Send ``event`` and wait for the client's ack.
 
         Returns the ack's argument (a tuple when the client acked with several,
-        ``None`` with none); raises :class:`TimeoutError` after ``timeout`` seconds.
+        ``None`` with none); raises `TimeoutError` after ``timeout`` seconds.
         """
         name, data = event_and_args(event, args)
         return await self.wait_for_ack(name, data, timeout)

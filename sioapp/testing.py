@@ -29,7 +29,7 @@ async def serve(
 ) -> AsyncIterator[str]:
     """Run ``app`` under uvicorn in this event loop; yields its base URL.
 
-    On exit a :class:`SioApp` disconnects its clients with ``server shutting
+    On exit a `SioApp` disconnects its clients with ``server shutting
     down`` and uvicorn shuts down cleanly.
     """
     config = uvicorn.Config(

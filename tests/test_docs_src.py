@@ -870,12 +870,18 @@ async def test_cli_run_disconnects_clients_before_stopping() -> None:
 
 
 async def test_home_commands_serve_the_apps(client: Connect) -> None:
-    async with (
-        uvicorn_process(
-            "example_project.app:app", "--ws-per-message-deflate", "false", "--no-proxy-headers"
-        ) as url,
-        httpx.AsyncClient(base_url=url) as http,
-    ):
+    port = free_port()
+    example = running(
+        sys.executable,
+        "-m",
+        "sioapp.cli",
+        "run",
+        "example_project.app:app",
+        "--port",
+        str(port),
+        port=port,
+    )
+    async with example as url, httpx.AsyncClient(base_url=url) as http:
         assert (await http.get("/api/health")).json() == {"status": "ok"}
         page = await http.get("/")
         assert page.status_code == 200 and "text/html" in page.headers["content-type"]

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, Field
 
-from sioapp import EventError, RegistrationError, Router, SioApp, Socket
+from sioapp import EventError, PayloadValidationError, RegistrationError, Router, SioApp, Socket
 
 from .conftest import Connect, Inbox
 
@@ -91,6 +91,10 @@ def build_app() -> tuple[SioApp, list[tuple[str, Any]]]:
     @router.on_error
     async def only_event_errors(exc: EventError) -> None:
         seen.append(("router-event-error", exc.code))
+
+    @router.on_error
+    async def payload_errors(exc: PayloadValidationError) -> None:
+        seen.append(("payload", exc.details[0]["type"]))
 
     @app.on_error
     async def app_errors(exc: Exception) -> None:
@@ -211,7 +215,7 @@ async def test_invalid_payload_gets_validation_error_ack_without_input_values(
 async def test_missing_and_extra_arguments_are_validation_errors(
     served: Any, client: Connect, app_and_seen: Any
 ) -> None:
-    app, _ = app_and_seen
+    app, seen = app_and_seen
     c = await client(await served(app))
     missing = await c.call("add", 1)
     assert missing["error"]["details"] == [
@@ -220,6 +224,7 @@ async def test_missing_and_extra_arguments_are_validation_errors(
     extra = await c.call("add", (1, 2, 3))
     assert extra["error"]["code"] == "validation_error"
     assert extra["error"]["details"][0]["loc"] == [2]
+    assert ("payload", "missing") in seen and ("payload", "extra_forbidden") in seen
 
 
 async def test_event_error_gives_its_own_code(

@@ -257,3 +257,14 @@ async def test_emit_with_ack_and_timeout(served: Any, client: Connect) -> None:
     assert result.responses == {answering.get_sid(): 20}
     assert result.timed_out == [mute.id]
     await mute_client.close()
+
+
+async def test_nested_bytes_travel_as_binary_attachments(
+    served: Any, client: Connect, inbox: type[Inbox]
+) -> None:
+    app, seen = build_app()
+    c = await client(await served(app))
+    box = inbox(c, "blob")
+    socket = seen.sockets[c.get_sid()]  # type: ignore[index]
+    await socket.emit("blob", {"raw": b"\xff\x00", "parts": [b"ab", "text"]}, b"top")
+    assert await box.next("blob") == ({"raw": b"\xff\x00", "parts": [b"ab", "text"]}, b"top")

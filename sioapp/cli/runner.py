@@ -2,7 +2,7 @@
 
 On SIGINT or SIGTERM uvicorn stops listening, closes every connection, then runs
 the lifespan shutdown, where a SioApp would find its clients already gone. The
-:class:`Server` here closes the SioApp right after listening stops, so clients
+`Server` here closes the SioApp right after listening stops, so clients
 get a Socket.IO disconnect and handlers see ``server shutting down`` rather than
 ``transport close``.
 """

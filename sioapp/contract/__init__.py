@@ -1,4 +1,4 @@
-"""The event contract of a :class:`~sioapp.SioApp`: AsyncAPI 3.0, TypeScript and an HTML page.
+"""The event contract of a `sioapp.SioApp`: AsyncAPI 3.0, TypeScript and an HTML page.
 
 Everything is generated from ``app.registry`` only, built on first use and cached
 per app::

@@ -1,4 +1,4 @@
-"""Reading the app's registry into a :class:`Contract`.
+"""Reading the app's registry into a `Contract`.
 
 Only the registry is read: handlers' analysed signatures, their return annotations,
 ``@emits`` models, routers' tags and docstrings. Every JSON Schema comes from one

@@ -29,7 +29,7 @@ _STRING_FORMATS = {
 
 
 def example_of(schema: JsonSchema | bool, schemas: dict[str, JsonSchema]) -> Any:
-    """A value valid against ``schema`` in most cases, or :data:`NO_EXAMPLE`.
+    """A value valid against ``schema`` in most cases, or `NO_EXAMPLE`.
 
     ``schemas`` resolves ``$ref``s to ``#/components/schemas/...``.
     """

@@ -1,6 +1,6 @@
 """The event contract as plain data: what every generator renders.
 
-A :class:`Contract` is built once from the app's registry (see ``build.py``); the
+A `Contract` is built once from the app's registry (see ``build.py``); the
 AsyncAPI, TypeScript and HTML generators only read it.
 """
 
@@ -96,7 +96,7 @@ class Event:
 
     @property
     def payload_example(self) -> Any:
-        """``example`` in the shape of :attr:`payload`."""
+        """``example`` in the shape of `payload`."""
         if self.example is None:
             return None
         return self.example[0] if self.single else self.example
