@@ -9,8 +9,9 @@ fresh ``uvicorn --factory bench.cluster:create_app`` processes:
   first server.
 * **broadcast deliveries/s**: ``--clients`` clients spread over 3 servers
   (through Redis) and all on 1 server (in memory); the first server emits
-  ``--messages`` events to every socket, one after the other, and the clock
-  stops when every client has received every event.
+  ``--messages`` events to every socket, once one after the other and once all
+  at once (as many handlers would), and the clock stops when every client has
+  received every event.
 
 The clients are raw Engine.IO WebSocket connections in this process, which
 answer pings and count events; with few CPUs they compete with the servers
@@ -64,9 +65,12 @@ def create_app() -> SioApp:
         }
 
     @bench.on("emit")
-    async def emit(messages: int) -> None:
-        for index in range(messages):
-            await app.emit("tick", index)
+    async def emit(messages: int, at_once: bool) -> None:
+        if at_once:
+            await asyncio.gather(*(app.emit("tick", index) for index in range(messages)))
+        else:
+            for index in range(messages):
+                await app.emit("tick", index)
 
     app.include_router(bench)
     return app
@@ -195,14 +199,20 @@ async def fetch_latency(ports: list[int], per_server: int, repeats: int) -> str:
 
 
 async def broadcast_rate(ports: list[int], per_server: int, messages: int) -> str:
+    rates = []
     async with connected(ports, per_server) as (control, receivers, counts):
         expected = len(receivers) * messages
-        started = time.perf_counter()
-        await control.call("emit", messages, namespace="/bench", timeout=300)
-        while counts[0] < expected:
-            await asyncio.sleep(0.005)
-        seconds = time.perf_counter() - started
-    return f"broadcast to {len(receivers)}: {expected / seconds:,.0f} deliveries/s"
+        for at_once in (False, True):
+            counts[0] = 0
+            started = time.perf_counter()
+            await control.call("emit", (messages, at_once), namespace="/bench", timeout=300)
+            while counts[0] < expected:
+                await asyncio.sleep(0.005)
+            rates.append(expected / (time.perf_counter() - started))
+    return (
+        f"broadcast to {len(receivers)}: {rates[0]:,.0f} deliveries/s one emit after the "
+        f"other, {rates[1]:,.0f} with all emits at once"
+    )
 
 
 async def measure(args: argparse.Namespace) -> None:
@@ -211,7 +221,7 @@ async def measure(args: argparse.Namespace) -> None:
             async with app_servers(count, redis_url) as ports:
                 fetch = await fetch_latency(ports, args.sockets, args.repeats)
                 broadcast = await broadcast_rate(ports, args.clients // count, args.messages)
-            print(f"{label:17} {fetch:52} {broadcast}")
+            print(f"{label}: {fetch}; {broadcast}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -60,7 +60,7 @@ class BroadcastOperator:
         return replace(self, rooms=self.rooms | _room_set(rooms))
 
     def in_(self, rooms: Rooms) -> BroadcastOperator:
-        """Same as :meth:`to`."""
+        """Same as `to`."""
         return self.to(rooms)
 
     def except_(self, rooms: Rooms) -> BroadcastOperator:

@@ -5,7 +5,7 @@ manager: each socket's rooms without a scan, selection by rooms *and* excluded
 rooms, a broadcast that encodes the packet once and writes it to every
 recipient without a task per recipient, and the local half of every
 server-wide operation. With one process it is the whole story;
-:class:`sioapp.cluster.RedisManager` extends each operation to other servers.
+`sioapp.cluster.RedisManager` extends each operation to other servers.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ Frames = list[str | bytes]
 
 
 class LocalManager(AsyncManager):  # type: ignore[misc]
-    """The manager of one process; also the local half of :class:`RedisManager`."""
+    """The manager of one process; also the local half of `RedisManager`."""
 
     server: SioServer
 

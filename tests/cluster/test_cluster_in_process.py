@@ -70,6 +70,10 @@ async def test_an_app_serves_without_redis_and_joins_the_cluster_when_it_comes(
     await other.emit("news", "from the other app")
     assert await inbox.next("news") == ("from the other app",)
 
+    burst = Inbox(second, "burst")
+    await asyncio.gather(*(app.emit("burst", index) for index in range(300)))
+    assert [(await burst.next("burst"))[0] for _ in range(300)] == list(range(300))
+
     outside = socketio.AsyncRedisManager(redis_server.url, write_only=True)
     await outside.emit("news", "from a python-socketio emitter", namespace="/")
     await outside.redis.aclose()
