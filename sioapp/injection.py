@@ -15,7 +15,7 @@ import asyncio
 import enum
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, is_dataclass, replace
 from typing import Annotated, Any, NotRequired, cast, get_args, get_origin, get_type_hints
 
 from dependency_injector import providers
@@ -196,6 +196,21 @@ class PayloadFields:
             raise
 
 
+def _holds_bytes(annotation: Any, seen: set[int]) -> bool:
+    """Whether ``bytes`` appear anywhere in ``annotation``, models' fields included."""
+    if id(annotation) in seen:
+        return False
+    seen.add(id(annotation))
+    if annotation in (bytes, bytearray):
+        return True
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return any(_holds_bytes(f.annotation, seen) for f in annotation.model_fields.values())
+    if is_dataclass(annotation) and isinstance(annotation, type):
+        hints = get_type_hints(annotation)
+        return any(_holds_bytes(hint, seen) for hint in hints.values())
+    return any(_holds_bytes(arg, seen) for arg in get_args(annotation))
+
+
 @dataclass(frozen=True, slots=True)
 class AckSerializer:
     """Turns a handler's return value into the list of ack arguments.
@@ -208,6 +223,8 @@ class AckSerializer:
     annotation: Any = inspect.Signature.empty
     #: The annotation when it is a model class: an instance of exactly it needs no validation.
     model: type[BaseModel] | None = None
+    #: The annotation holds ``bytes`` somewhere: they are sent as binary attachments.
+    binary: bool = False
 
     @classmethod
     def build(cls, annotation: Any) -> AckSerializer:
@@ -222,7 +239,11 @@ class AckSerializer:
             else None
         )
         return cls(
-            adapter=TypeAdapter(annotation), several=several, annotation=annotation, model=model
+            adapter=TypeAdapter(annotation),
+            several=several,
+            annotation=annotation,
+            model=model,
+            binary=_holds_bytes(annotation, set()),
         )
 
     def ack_args(self, result: Any) -> list[Any]:
@@ -231,7 +252,10 @@ class AckSerializer:
         if self.adapter is not None:
             if self.model is None or type(result) is not self.model:
                 result = self.adapter.validate_python(result)
-            dumped = self.adapter.dump_python(result, mode="json", by_alias=True)
+            if self.binary:
+                dumped = to_wire(self.adapter.dump_python(result, by_alias=True))
+            else:
+                dumped = self.adapter.dump_python(result, mode="json", by_alias=True)
             return list(dumped) if self.several else [dumped]
         if result is None:
             return []

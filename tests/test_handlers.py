@@ -61,6 +61,10 @@ def build_app() -> tuple[SioApp, list[tuple[str, Any]]]:
     async def maybe(found: bool) -> Joined | None:
         return Joined(room="r", members=1) if found else None
 
+    @router.on("thumbnail")
+    async def thumbnail(size: int) -> tuple[bytes, dict[str, bytes | int]]:
+        return b"\xff" * size, {"raw": b"\x00\x01", "size": size}
+
     @router.on("nothing")
     async def nothing() -> None:
         seen.append(("nothing", None))
@@ -171,6 +175,14 @@ async def test_optional_return_acks_null_not_nothing(
     await asyncio.wait_for(done.wait(), 5)
     assert acks == [(None,)]
     assert await c.call("maybe", True) == {"room": "r", "members": 1}
+
+
+async def test_bytes_in_the_return_type_are_sent_as_binary(
+    served: Any, client: Connect, app_and_seen: Any
+) -> None:
+    app, _ = app_and_seen
+    c = await client(await served(app))
+    assert await c.call("thumbnail", 2) == (b"\xff\xff", {"raw": b"\x00\x01", "size": 2})
 
 
 async def test_sync_handler_runs_off_the_event_loop(
