@@ -7,6 +7,7 @@ from sioapp.container import Container, CurrentUser
 from sioapp.errors import ConnectionRefused, EventError, PayloadValidationError
 from sioapp.handshake import Handshake
 from sioapp.injection import RegistrationError
+from sioapp.ratelimit import RateLimit
 from sioapp.reasons import DisconnectReason
 from sioapp.remote import RemoteSocket
 from sioapp.routing import Router
@@ -24,6 +25,7 @@ __all__ = [
     "EventError",
     "Handshake",
     "PayloadValidationError",
+    "RateLimit",
     "RegistrationError",
     "RemoteSocket",
     "Rooms",

@@ -405,6 +405,8 @@ def analyse(fn: Callable[..., Any], kind: HandlerKind) -> Dependant:
     """Analyse ``fn``'s signature once, for a handler of ``kind``."""
     if not callable(fn):
         raise RegistrationError(f"{kind.value} {fn!r} is not callable")
+    if not (inspect.isfunction(fn) or inspect.ismethod(fn) or isinstance(fn, type)):
+        fn = type(fn).__call__.__get__(fn)  # an instance with __call__, e.g. RateLimit(...)
     owner = getattr(fn, "__qualname__", type(fn).__name__)
     try:
         hints = get_type_hints(fn, include_extras=True)

@@ -449,6 +449,16 @@ async def test_packet_middleware(load: Any, served: Any, client: Connect) -> Non
     assert await c.call("events") == 7  # the refused "say" never reached socket.use
 
 
+async def test_rate_limit(load: Any, served: Any, client: Connect) -> None:
+    app = load("docs_src.middleware.ratelimit").app
+    c = await client(await served(app))
+    replies = await asyncio.gather(*(c.call("say", str(n)) for n in range(12)))
+    said = [reply for reply in replies if isinstance(reply, str)]
+    refused = [reply["error"]["code"] for reply in replies if isinstance(reply, dict)]
+    assert len(said) >= 10 and refused == ["rate_limited"] * (12 - len(said))
+    assert refused
+
+
 # ---- disconnects ------------------------------------------------------------
 
 

@@ -1,0 +1,70 @@
+"""``RateLimit``: built-in packet middleware that bounds how fast one socket may send events."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from sioapp.errors import EventError
+from sioapp.socket import Socket
+
+__all__ = ["RateLimit"]
+
+RATE_LIMITED = "rate_limited"
+
+
+@dataclass(slots=True)
+class _Bucket:
+    tokens: float
+    updated: float
+    refusals: int = 0
+
+
+class RateLimit:
+    """A token bucket per socket: ``per_second`` events on average, ``burst`` at once.
+
+    An event over the limit is refused with the error code ``rate_limited`` (its
+    handler does not run); after ``disconnect_after`` refusals in a row the socket
+    is disconnected (``None`` never disconnects). Use it as packet middleware::
+
+        router.use_packets(RateLimit(per_second=5, burst=10))
+    """
+
+    def __init__(
+        self, per_second: float, burst: int | None = None, *, disconnect_after: int | None = 20
+    ) -> None:
+        if per_second <= 0:
+            raise ValueError("per_second must be positive")
+        self.per_second = per_second
+        self.burst = burst if burst is not None else max(1, int(per_second))
+        if self.burst < 1:
+            raise ValueError("burst must be at least 1")
+        self.disconnect_after = disconnect_after
+        self._buckets: WeakKeyDictionary[Socket, _Bucket] = WeakKeyDictionary()
+
+    async def __call__(
+        self, socket: Socket, event: str, args: list[Any], next: Callable[[], Awaitable[None]]
+    ) -> None:
+        now = time.monotonic()
+        bucket = self._buckets.get(socket)
+        if bucket is None:
+            bucket = self._buckets[socket] = _Bucket(tokens=float(self.burst), updated=now)
+        bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.updated) * self.per_second)
+        bucket.updated = now
+        if bucket.tokens >= 1:
+            bucket.tokens -= 1
+            bucket.refusals = 0
+            await next()
+            return
+        bucket.refusals += 1
+        if self.disconnect_after is not None and bucket.refusals >= self.disconnect_after:
+            await socket.disconnect()
+        retry_after = (1 - bucket.tokens) / self.per_second
+        raise EventError(
+            RATE_LIMITED,
+            f"Too many events: at most {self.per_second:g} per second",
+            details=[{"retry_after": round(retry_after, 3)}],
+        )

@@ -1,0 +1,69 @@
+"""RateLimit: refused events get ``rate_limited``; repeated abuse disconnects."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from sioapp import DisconnectReason, RateLimit, Router, SioApp, Socket
+
+from .conftest import Connect
+
+
+def build_app(limit: RateLimit) -> tuple[SioApp, list[str], list[DisconnectReason]]:
+    app = SioApp()
+    router = Router()
+    handled: list[str] = []
+    reasons: list[DisconnectReason] = []
+    router.use_packets(limit)
+
+    @router.on("ping")
+    async def ping(n: int) -> int:
+        handled.append(f"ping {n}")
+        return n
+
+    @router.on_disconnect
+    async def gone(socket: Socket, reason: DisconnectReason) -> None:
+        reasons.append(reason)
+
+    app.include_router(router)
+    return app, handled, reasons
+
+
+async def test_events_over_the_limit_are_refused_then_allowed_again(
+    served: Any, client: Connect
+) -> None:
+    app, handled, _ = build_app(RateLimit(per_second=10, burst=3, disconnect_after=None))
+    url = await served(app)
+    c, other = await client(url), await client(url)
+    replies = [await c.call("ping", n) for n in range(5)]
+    assert replies[:3] == [0, 1, 2]
+    for refused in replies[3:]:
+        assert refused["error"]["code"] == "rate_limited"
+        assert 0 < refused["error"]["details"][0]["retry_after"] <= 0.1
+    assert handled == ["ping 0", "ping 1", "ping 2"]
+    assert await other.call("ping", 7) == 7  # each socket has its own bucket
+    await asyncio.sleep(0.15)
+    assert await c.call("ping", 9) == 9
+
+
+async def test_repeated_abuse_disconnects(served: Any, client: Connect) -> None:
+    app, _, reasons = build_app(RateLimit(per_second=1, burst=1, disconnect_after=3))
+    c = await client(await served(app))
+    assert await c.call("ping", 1) == 1
+    for n in range(2):
+        assert (await c.call("ping", n))["error"]["code"] == "rate_limited"
+    await c.emit("ping", 3)
+    async with asyncio.timeout(5):
+        while not reasons:
+            await asyncio.sleep(0.02)
+    assert reasons == [DisconnectReason.SERVER_NAMESPACE_DISCONNECT]
+
+
+def test_limits_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="per_second"):
+        RateLimit(per_second=0)
+    with pytest.raises(ValueError, match="burst"):
+        RateLimit(per_second=1, burst=0)
