@@ -1,53 +1,354 @@
-"""The Engine.IO server under sioapp: python-engineio's, through python-socketio's class seam."""
+"""The Engine.IO server under sioapp: python-engineio's, made to behave as Node's engine.io.
+
+python-socketio builds it through ``SioServer._engineio_server_class()``. Each
+difference with Node's server is settled at one of python-engineio's seams:
+
+- ``handle_request`` refuses what Node refuses (no ``transport``, other HTTP
+  methods), closes a session that overlaps two long-polls or two POSTs, accepts
+  then closes a second WebSocket for a session already upgrading or upgraded,
+  and reads POST bodies itself: an invalid packet closes the session (``parse
+  error``) and the answer is ``ok``;
+- every WebSocket goes through a `WebSocketGuard`: a frame that is not an
+  Engine.IO packet closes the session with ``parse error``, an oversized one
+  with ``transport error``, before python-engineio's handler decodes them;
+- ``create_queue`` gives each connection an `OutgoingQueue`: the
+  handshake advertises ``pingInterval``/``pingTimeout`` to the millisecond, and
+  a client that stops reading is disconnected with ``transport error`` once
+  ``max_outgoing_buffer`` bytes wait for it;
+- the ping task of each connection also watches for the PONG, and closes the
+  session ``pingTimeout`` after an unanswered PING, as Node does;
+- a client's CLOSE packet answers its pending long-poll GET with a NOOP at once.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
+import functools
+import logging
 from typing import Any
+from urllib.parse import parse_qs
 
 import engineio
+from engineio import exceptions as eio_exceptions
 from engineio import packet as eio_packet
+from engineio.async_drivers import asgi as eio_asgi
 from engineio.async_socket import AsyncSocket
+from starlette.types import Receive, Scope, Send
 
-__all__ = ["SioEngine"]
+from sioapp.outgoing import DEFAULT_MAX_OUTGOING_BUFFER, OutgoingQueue
+from sioapp.websocket_guard import WebSocketGuard
+
+__all__ = ["SioEngine", "decode_packet", "is_packet"]
+
+logger = logging.getLogger("sioapp")
+
+_METHODS = frozenset({"GET", "POST", "OPTIONS"})
+_TYPES = frozenset("0123456")
+_TOO_LARGE = {
+    "status": "413 PAYLOAD TOO LARGE",
+    "headers": [("Content-Type", "text/plain")],
+    "response": b"Payload Too Large",
+}
+#: The WebSocket whose handshake is being handled, to learn its session id.
+_opening: contextvars.ContextVar[WebSocketGuard | None] = contextvars.ContextVar(
+    "sioapp_opening_websocket", default=None
+)
+
+
+def decode_packet(data: str | bytes) -> Any:
+    """The Engine.IO packet ``data`` encodes, or None when it is not one."""
+    try:
+        pkt = eio_packet.Packet(encoded_packet=data)
+    except Exception:  # ValueError, binascii.Error, RecursionError from deep JSON...
+        return None
+    return pkt if eio_packet.OPEN <= pkt.packet_type <= eio_packet.NOOP else None
+
+
+def is_packet(data: str | bytes) -> bool:
+    """Whether python-engineio can decode ``data`` without failing.
+
+    A type digit alone, or followed by a digit (every Socket.IO packet), needs no
+    decoding: python-engineio parses JSON only after anything else.
+    """
+    if isinstance(data, bytes):
+        return True
+    if data[:1] in _TYPES and (len(data) == 1 or data[1].isnumeric()):
+        return True
+    return decode_packet(data) is not None
 
 
 class SioEngine(engineio.AsyncServer):  # type: ignore[misc]
-    """Forgets a connection's pending ping as soon as the connection is gone.
+    """python-engineio's ASGI server with Node's protocol behaviour (see the module doc).
 
-    python-engineio sleeps a whole ping interval in a task per connection; a
-    closed connection would keep its task (and its socket) alive that long.
+    ``max_outgoing_buffer`` bounds the bytes of outgoing packets one connection
+    may have pending (``None``: no bound).
     """
 
-    def __init__(self, **options: Any) -> None:
+    class reason(engineio.AsyncServer.reason):  # type: ignore[misc]
+        """Disconnection reasons, with Node's ``parse error``."""
+
+        PARSE_ERROR = "parse error"
+
+    def __init__(
+        self, *, max_outgoing_buffer: int | None = DEFAULT_MAX_OUTGOING_BUFFER, **options: Any
+    ) -> None:
         super().__init__(**options)
+        if self.async_mode != "asgi":
+            raise ValueError("SioEngine serves ASGI only")
+        if max_outgoing_buffer is not None and max_outgoing_buffer <= 0:
+            raise ValueError("max_outgoing_buffer must be positive or None")
+        self.max_outgoing_buffer = max_outgoing_buffer
         self._ping_tasks: dict[str, asyncio.Task[Any]] = {}
+        self._guards: dict[str, WebSocketGuard] = {}
+        self._polling: set[str] = set()
+        self._posting: set[str] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # ---- requests ----------------------------------------------------------
+
+    async def handle_request(self, scope: Scope, receive: Receive, send: Send) -> Any:
+        query = parse_qs(scope.get("query_string", b"").decode("utf-8", "replace"))
+        sid = query["sid"][0] if "sid" in query else None
+        refusal = self._refusal(scope, query)
+        if refusal is not None:
+            return await self._answer(scope, receive, send, self._bad(refusal))
+        if scope["type"] == "websocket":
+            return await self._handle_websocket(scope, receive, send, sid)
+        if sid is not None and "j" not in query:
+            if scope["method"] == "POST":
+                return await self._handle_post(scope, receive, send, sid)
+            if scope["method"] == "GET":
+                return await self._handle_poll(scope, receive, send, sid)
+        return await super().handle_request(scope, receive, send)
+
+    def _refusal(self, scope: Scope, query: dict[str, list[str]]) -> str | None:
+        transport = query["transport"][0] if "transport" in query else None
+        if transport is None:
+            return "Missing transport"
+        if scope["type"] == "websocket":
+            return None if transport == "websocket" else "Invalid transport"
+        if scope["method"] not in _METHODS:
+            return "Method not allowed"
+        return None
+
+    async def _answer(
+        self, scope: Scope, receive: Receive, send: Send, response: dict[str, Any]
+    ) -> None:
+        environ = await eio_asgi.translate_request(scope, receive, send)
+        if environ:
+            await self._make_response(response, environ)
+
+    def _bad(self, message: str) -> dict[str, Any]:
+        response: dict[str, Any] = self._bad_request(message)
+        return response
+
+    def _ok(
+        self, packets: Any = None, headers: Any = None, jsonp_index: int | None = None
+    ) -> dict[str, Any]:
+        response: dict[str, Any] = super()._ok(packets, headers, jsonp_index)
+        if packets is None:
+            response["response"] = b"ok"  # Node's answer to a POST
+        return response
+
+    async def _handle_poll(self, scope: Scope, receive: Receive, send: Send, sid: str) -> Any:
+        if sid in self._polling:
+            logger.info("%s: overlapping long-poll, closing", sid)
+            await self.close_session(sid, self.reason.TRANSPORT_ERROR, notify=True)
+            return await self._answer(scope, receive, send, self._bad("Overlapping poll"))
+        self._polling.add(sid)
+        try:
+            return await super().handle_request(scope, receive, send)
+        finally:
+            self._polling.discard(sid)
+
+    async def _handle_post(self, scope: Scope, receive: Receive, send: Send, sid: str) -> None:
+        environ = await eio_asgi.translate_request(scope, receive, send)
+        if environ:
+            await self._make_response(await self._receive_post(environ, sid), environ)
+
+    async def _receive_post(self, environ: dict[str, Any], sid: str) -> dict[str, Any]:
+        socket = self.sockets.get(sid)
+        if socket is None or socket.closing or socket.closed:
+            return self._bad(f"Invalid session {sid}")
+        if not socket.connected or socket.upgraded:
+            return self._bad("Unexpected HTTP request")
+        if sid in self._posting:
+            logger.info("%s: overlapping POST, closing", sid)
+            await self.close_session(sid, self.reason.TRANSPORT_ERROR)
+            return self._bad("Overlapping POST")
+        self._posting.add(sid)
+        try:
+            body = await environ["wsgi.input"].read(self.max_http_buffer_size + 1)
+        finally:
+            self._posting.discard(sid)
+        if len(body) > self.max_http_buffer_size:
+            logger.info("%s: POST body over %s bytes, closing", sid, self.max_http_buffer_size)
+            await self.close_session(sid, self.reason.TRANSPORT_ERROR)
+            return _TOO_LARGE
+        try:
+            frames = body.decode("utf-8").split("\x1e")
+        except UnicodeDecodeError:
+            frames = [""]
+        for frame in frames:
+            pkt = decode_packet(frame)
+            if pkt is None:
+                logger.info("%s: invalid packet %.100r, closing", sid, frame)
+                await self.close_session(sid, self.reason.PARSE_ERROR)
+                return self._bad("Invalid packet")
+            if socket.closing or socket.closed:
+                break
+            # OPEN, PING or NOOP from a client: nothing to do, as on a WebSocket.
+            with contextlib.suppress(eio_exceptions.UnknownPacketError):
+                await socket.receive(pkt)
+        return self._ok()
+
+    async def _handle_websocket(
+        self, scope: Scope, receive: Receive, send: Send, sid: str | None
+    ) -> Any:
+        socket = self.sockets.get(sid) if sid is not None else None
+        if socket is not None and (socket.upgrading or socket.upgraded):
+            # Node accepts a second WebSocket for the session and closes it at once.
+            await receive()
+            await send({"type": "websocket.accept"})
+            await send({"type": "websocket.close", "code": 1000})
+            return None
+        guard = WebSocketGuard(receive, send, self._inspect_frame, sid)
+        if sid is not None and socket is not None:
+            self._guards[sid] = guard
+        token = _opening.set(guard)
+        try:
+            return await super().handle_request(scope, guard.receive, guard.send)
+        except asyncio.CancelledError:
+            if not guard.aborted:
+                raise
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()
+            return None
+        finally:
+            _opening.reset(token)
+            if guard.sid is not None and self._guards.get(guard.sid) is guard:
+                del self._guards[guard.sid]
+            if socket is not None and socket.upgrading and not socket.upgraded:
+                socket.upgrading = False  # a failed upgrade: the session goes on polling
+
+    async def _inspect_frame(self, guard: WebSocketGuard, data: str | bytes) -> bool:
+        """Whether python-engineio may have ``data``; if not, close what it belongs to.
+
+        Before an upgrade completes only the WebSocket is dropped, as Node drops
+        a failed probe; the session goes on polling.
+        """
+        if len(data) > self.max_http_buffer_size:
+            reason = self.reason.TRANSPORT_ERROR
+        elif not is_packet(data):
+            reason = self.reason.PARSE_ERROR
+        else:
+            return True
+        logger.info("%s: %s on WebSocket (%.100r), closing", guard.sid, reason, data)
+        sid = guard.sid
+        socket = self.sockets.get(sid) if sid is not None else None
+        if sid is not None and socket is not None and socket.upgraded:
+            await self.close_session(sid, reason)
+        return False
+
+    # ---- sessions ----------------------------------------------------------
+
+    async def close_session(
+        self, sid: str, reason: str, *, notify: bool = False, abort: bool = False
+    ) -> None:
+        """Close session ``sid`` for ``reason``.
+
+        ``notify`` sends a CLOSE packet first (a pending long-poll returns it);
+        ``abort`` drops its WebSocket at once, even if the client stopped reading.
+        """
+        socket = self.sockets.get(sid)
+        if socket is None or socket.closing or socket.closed:
+            return
+        await socket.close(wait=False, abort=not notify, reason=reason)
+        if self.sockets.get(sid) is socket:
+            del self.sockets[sid]
+        socket.queue.put_nowait(None)  # ends the WebSocket writer
+        guard = self._guards.get(sid)
+        if abort and guard is not None:
+            guard.abort()
+
+    def create_queue(self, *args: Any, **kwargs: Any) -> OutgoingQueue:
+        """The outgoing queue of each connection."""
+        interval = self.ping_interval + self.ping_interval_grace_period
+        handshake = {
+            "pingInterval": round(interval * 1000),
+            "pingTimeout": round(self.ping_timeout * 1000),
+        }
+        return OutgoingQueue(self.max_outgoing_buffer, handshake)
+
+    def _overflow(self, sid: str) -> None:
+        logger.warning("%s: over %s bytes wait to be sent, closing", sid, self.max_outgoing_buffer)
+        task = asyncio.ensure_future(
+            self.close_session(sid, self.reason.TRANSPORT_ERROR, abort=True)
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _trigger_event(self, event: str, *args: Any, **kwargs: Any) -> Any:
+        if event == "connect":
+            self._opened(args[0])
+        elif event == "disconnect":
+            self._closed(args[0], args[1])
+        return await super()._trigger_event(event, *args, **kwargs)
+
+    def _opened(self, sid: str) -> None:
+        socket = self.sockets.get(sid)
+        if socket is not None:
+            socket.queue.on_overflow = functools.partial(self._overflow, sid)
+        guard = _opening.get()
+        if guard is not None and guard.sid is None:
+            guard.sid = sid
+            self._guards[sid] = guard
+
+    def _closed(self, sid: str, reason: str) -> None:
+        self._cancel_ping(sid)
+        if reason == self.reason.CLIENT_DISCONNECT:
+            # Node answers a long-poll still pending at once; python-engineio would
+            # leave it hanging for a whole ping interval.
+            socket = self.sockets.get(sid)
+            if socket is not None and not socket.upgraded:
+                socket.queue.put_nowait(eio_packet.Packet(eio_packet.NOOP))
+
+    # ---- heartbeat ---------------------------------------------------------
 
     def start_background_task(self, target: Any, *args: Any, **kwargs: Any) -> Any:
-        task = super().start_background_task(target, *args, **kwargs)
         owner = getattr(target, "__self__", None)
-        if isinstance(owner, AsyncSocket) and target.__func__ is AsyncSocket._send_ping:
-            sid = owner.sid
-            self._ping_tasks[sid] = task
-            task.add_done_callback(lambda _: self._forget_ping(sid, task))
+        if not isinstance(owner, AsyncSocket) or target.__func__ is not AsyncSocket._send_ping:
+            return super().start_background_task(target, *args, **kwargs)
+        task = super().start_background_task(self._heartbeat, owner)
+        sid = owner.sid
+        self._ping_tasks[sid] = task
+        task.add_done_callback(functools.partial(self._forget_ping, sid))
         return task
+
+    async def _heartbeat(self, socket: Any) -> None:
+        """Ping after the interval, then close the session if no PONG came in time."""
+        await socket._send_ping()
+        sent = socket.last_ping
+        if sent is None or socket.closing or socket.closed:
+            return
+        await asyncio.sleep(self.ping_timeout)
+        if socket.last_ping == sent:
+            logger.info("%s: no PONG within %s s, closing", socket.sid, self.ping_timeout)
+            await self.close_session(socket.sid, self.reason.PING_TIMEOUT)
 
     def _forget_ping(self, sid: str, task: asyncio.Task[Any]) -> None:
         if self._ping_tasks.get(sid) is task:
             del self._ping_tasks[sid]
 
-    def cancel_ping(self, sid: str) -> None:
-        """Stop the pending ping of a connection that has closed."""
-        task = self._ping_tasks.pop(sid, None)
-        if task is not None:
-            task.cancel()
+    def _cancel_ping(self, sid: str) -> None:
+        """Stop the pending ping of a closed connection, unless it is the one closing it.
 
-    def release_pending_poll(self, sid: str) -> None:
-        """Answer a long-poll GET still waiting on a connection the client just closed.
-
-        python-engineio aborts without queueing anything, so the request would hang
-        for a whole ping interval; Node answers it at once with a NOOP.
+        python-engineio would keep the task, and the socket, alive a whole interval.
         """
-        connection = self.sockets.get(sid)
-        if connection is not None:
-            connection.queue.put_nowait(eio_packet.Packet(eio_packet.NOOP))
+        task = self._ping_tasks.get(sid)
+        if task is not None and task is not asyncio.current_task():
+            del self._ping_tasks[sid]
+            task.cancel()
