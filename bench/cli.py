@@ -5,23 +5,34 @@ from __future__ import annotations
 import argparse
 import asyncio
 import shutil
+import time
 from collections.abc import Sequence
 
 from bench import report
 from bench.npm import ensure_node_modules
 from bench.paths import RESULTS_DIR
-from bench.procstat import Pinning
+from bench.procstat import Pinning, open_files_limit
 from bench.runner import run_rounds
 from bench.servers import SERVERS
-from bench.workloads import WORKLOADS
+from bench.workloads import WORKLOADS, Workload
+
+#: Files a server or driver opens besides its connections (modules, pipes, listeners).
+SPARE_FILES = 256
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
-        description="Serve one workload from each server kind and compare them.",
+        description="Serve each workload from each server kind and compare them.",
     )
-    parser.add_argument("workload", nargs="?", default="echo", choices=sorted(WORKLOADS))
+    parser.add_argument(
+        "--workloads",
+        nargs="+",
+        default=list(WORKLOADS),
+        choices=list(WORKLOADS),
+        metavar="WORKLOAD",
+        help=f"workloads to run, among {', '.join(WORKLOADS)} (default: all, in this order)",
+    )
     parser.add_argument(
         "--servers",
         nargs="+",
@@ -32,48 +43,52 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--rounds", type=int, default=3, help="runs per server (default: 3)")
     parser.add_argument(
-        "--connections", type=int, default=50, help="client connections (default: 50)"
-    )
-    parser.add_argument(
-        "--acks", type=int, default=400, help="measured acks per connection (default: 400)"
-    )
-    parser.add_argument(
-        "--warmup", type=int, default=20, help="unmeasured acks per connection first (default: 20)"
-    )
-    parser.add_argument(
         "--timeout",
         type=float,
         default=120.0,
         help="seconds a driver phase may take before the run fails (default: 120)",
     )
+    add_settings(parser)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the benchmark, print the medians and write bench/results/<workload>.json."""
-    options = _parser().parse_args(argv)
-    if options.rounds < 1:
-        raise SystemExit("bench: --rounds must be at least 1")
-    if shutil.which("node") is None:
-        raise SystemExit("bench: node is not on PATH; the load drivers run on Node.js 18+")
-    ensure_node_modules()
-    workload = WORKLOADS[options.workload]
-    servers = [SERVERS[name] for name in dict.fromkeys(options.servers)]
-    pinning = Pinning.plan()
-    print(f"{workload.name}: {workload.description}")
-    print(
-        f"settings: {workload.settings(options)}, rounds: {options.rounds}, "
-        f"server CPUs {pinning.server}, driver CPUs {pinning.driver}",
-        flush=True,
-    )
+def add_settings(parser: argparse.ArgumentParser) -> None:
+    """One option per setting of every workload."""
+    for workload in WORKLOADS.values():
+        for setting in workload.options:
+            parser.add_argument(
+                setting.flag,
+                dest=setting.dest,
+                type=int,
+                default=setting.default,
+                help=f"{setting.help} (default: {setting.default})",
+            )
 
+
+def check(workload: Workload, options: argparse.Namespace) -> None:
+    """Exit with a message when the settings cannot run ``workload``."""
+    settings = workload.settings(options)
+    if any(value < (0 if key == "warmup" else 1) for key, value in settings.items()):
+        raise SystemExit(
+            f"bench: {workload.name} settings must be positive (warm-ups may be 0): {settings}"
+        )
+    needed = workload.peak_connections(settings) + SPARE_FILES
+    if needed > open_files_limit():
+        raise SystemExit(
+            f"bench: {workload.name} needs about {needed} open files per process, but the "
+            f"hard limit is {open_files_limit()}; raise it (ulimit -Hn) or use fewer connections"
+        )
+
+
+def _run(workload: Workload, options: argparse.Namespace, pinning: Pinning) -> None:
+    servers = [SERVERS[name] for name in dict.fromkeys(options.servers)]
+    print(f"\n{workload.name}: {workload.description}")
+    print(f"settings: {workload.settings(options)}, rounds: {options.rounds}", flush=True)
     measurements = asyncio.run(run_rounds(workload, servers, options, pinning))
     summaries = report.summarise(measurements)
     compared = report.ratios(summaries)
-    print()
-    print(f"medians of {options.rounds} rounds:")
-    print(report.render(workload.unit, summaries, compared))
-
+    print(f"\n{workload.name}, medians of {options.rounds} rounds:")
+    print(report.render(workload.unit, workload.units, summaries, compared))
     path = RESULTS_DIR / f"{workload.name}.json"
     report.write_json(
         path,
@@ -85,5 +100,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         summaries=summaries,
         compared=compared,
     )
-    print(f"\nraw results: {path.relative_to(RESULTS_DIR.parent.parent)}")
+    print(f"raw results: {path.relative_to(RESULTS_DIR.parent.parent)}", flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the workloads, print their medians, write bench/results/<workload>.json."""
+    options = _parser().parse_args(argv)
+    if options.rounds < 1:
+        raise SystemExit("bench: --rounds must be at least 1")
+    workloads = [WORKLOADS[name] for name in dict.fromkeys(options.workloads)]
+    for workload in workloads:
+        check(workload, options)
+    if shutil.which("node") is None:
+        raise SystemExit("bench: node is not on PATH; the load drivers run on Node.js 18+")
+    ensure_node_modules()
+    pinning = Pinning.plan()
+    print(f"server CPUs {pinning.server}, driver CPUs {pinning.driver}")
+    started = time.monotonic()
+    for workload in workloads:
+        _run(workload, options, pinning)
+    print(f"\n{len(workloads)} workload(s) in {time.monotonic() - started:.0f} s")
     return 0

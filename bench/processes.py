@@ -1,4 +1,5 @@
-"""Servers and load drivers as pinned subprocesses, and the CPU they use while measured."""
+"""Servers and load drivers as pinned subprocesses, and the CPU and memory they use while
+measured."""
 
 from __future__ import annotations
 
@@ -7,13 +8,13 @@ import functools
 import json
 import socket
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
 from bench.paths import REPO_ROOT
-from bench.procstat import Pinning, busy_seconds, cpu_seconds, pin_to
+from bench.procstat import Pinning, busy_seconds, cpu_seconds, prepare_child, rss_kb
 from bench.servers import ServerKind
 
 HOST = "127.0.0.1"
@@ -40,6 +41,8 @@ class DriverRun:
     driver_cpu_s: float
     #: CPU time other processes and the kernel took on the server's CPU; None unpinned.
     others_cpu_s: float | None
+    #: The server's resident memory in KiB when the measured phase started and ended.
+    server_rss_kb: tuple[int, int]
 
 
 def free_port() -> int:
@@ -53,7 +56,7 @@ async def _spawn(
     command: list[str], cpus: frozenset[int] | None, **options: Any
 ) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        *command, cwd=REPO_ROOT, preexec_fn=functools.partial(pin_to, cpus), **options
+        *command, cwd=REPO_ROOT, preexec_fn=functools.partial(prepare_child, cpus), **options
     )
 
 
@@ -108,9 +111,20 @@ async def _read_json(process: asyncio.subprocess.Process, timeout: float) -> dic
     return result
 
 
-async def drive(command: list[str], server_pid: int, pinning: Pinning, timeout: float) -> DriverRun:
-    """Run a driver against a server; measure the server's CPU time while the driver runs
-    its measured phase (between its ready line and its result line)."""
+async def drive(
+    command: list[str],
+    server_pid: int,
+    pinning: Pinning,
+    timeout: float,
+    during: Callable[[], AbstractAsyncContextManager[Any]] = nullcontext,
+) -> DriverRun:
+    """Run a driver against a server; measure the server's CPU time and memory while the
+    driver runs its measured phase (between its ready line and its result line).
+
+    ``during()`` is entered just before the measured phase and left right after it.
+    stdin stays open until the measurement is read: a driver may hold its connections
+    until then.
+    """
     process = await _spawn(
         command, pinning.driver, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
     )
@@ -118,18 +132,21 @@ async def drive(command: list[str], server_pid: int, pinning: Pinning, timeout: 
     server_core = pinning.server or frozenset()
     try:
         await _read_json(process, timeout)
-        server_before, driver_before = cpu_seconds(server_pid), cpu_seconds(process.pid)
-        core_before = busy_seconds(server_core)
-        started = time.perf_counter()
-        process.stdin.write(b"go\n")
+        async with during():
+            rss_before = rss_kb(server_pid)
+            server_before, driver_before = cpu_seconds(server_pid), cpu_seconds(process.pid)
+            core_before = busy_seconds(server_core)
+            started = time.perf_counter()
+            process.stdin.write(b"go\n")
+            result = await _read_json(process, timeout)
+            wall = time.perf_counter() - started
+            server_cpu = cpu_seconds(server_pid) - server_before
+            driver_cpu = cpu_seconds(process.pid) - driver_before
+            core_busy = busy_seconds(server_core) - core_before
+            rss_after = rss_kb(server_pid)
         process.stdin.close()
-        result = await _read_json(process, timeout)
-        wall = time.perf_counter() - started
-        server_cpu = cpu_seconds(server_pid) - server_before
-        driver_cpu = cpu_seconds(process.pid) - driver_before
-        core_busy = busy_seconds(server_core) - core_before
         await asyncio.wait_for(process.wait(), timeout)
     finally:
         await _stop(process)
     others = max(core_busy - server_cpu, 0.0) if pinning.server is not None else None
-    return DriverRun(result, wall, server_cpu, driver_cpu, others)
+    return DriverRun(result, wall, server_cpu, driver_cpu, others, (rss_before, rss_after))

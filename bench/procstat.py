@@ -1,8 +1,10 @@
-"""CPU time of a process from /proc, and which CPUs servers and drivers are pinned to."""
+"""CPU time and memory of a process from /proc, and how servers and drivers are started:
+which CPUs they are pinned to, how many files they may open."""
 
 from __future__ import annotations
 
 import os
+import resource
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +18,14 @@ def cpu_seconds(pid: int) -> float:
     fields = stat[stat.rindex(")") + 2 :].split()
     utime, stime = int(fields[11]), int(fields[12])  # fields 14 and 15 of proc(5)
     return (utime + stime) / CLOCK_TICKS
+
+
+def rss_kb(pid: int) -> int:
+    """Resident memory of ``pid`` right now, in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS in /proc/{pid}/status")
 
 
 def busy_seconds(cpus: frozenset[int]) -> float:
@@ -45,7 +55,20 @@ class Pinning:
         return cls(server=frozenset({cpus[0]}), driver=frozenset({cpus[1]}))
 
 
-def pin_to(cpus: frozenset[int] | None) -> None:
-    """Pin the calling process (and the threads it will start) to ``cpus``."""
+#: Linux's default ceiling (fs.nr_open) when the hard limit says "unlimited".
+_NR_OPEN = 1 << 20
+
+
+def open_files_limit() -> int:
+    """How many files a process started by the benchmark may open (the hard limit)."""
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    return _NR_OPEN if hard == resource.RLIM_INFINITY else hard
+
+
+def prepare_child(cpus: frozenset[int] | None) -> None:
+    """In a child before it runs: pin it (and the threads it will start) to ``cpus`` and
+    raise its open-files limit to the hard limit, for workloads with many connections."""
     if cpus is not None:
         os.sched_setaffinity(0, cpus)
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    resource.setrlimit(resource.RLIMIT_NOFILE, (open_files_limit(), hard))

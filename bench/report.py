@@ -16,7 +16,7 @@ from typing import Any
 from bench.npm import REQUIRED, installed_version
 from bench.procstat import CLOCK_TICKS, Pinning
 from bench.runner import Measurement
-from bench.servers import BASELINE
+from bench.servers import REFERENCES
 
 PYTHON_PACKAGES = (
     "sioapp",
@@ -45,16 +45,23 @@ class Summary:
     server_busy: float
     driver_busy: float
     others_busy: float | None
+    rss_kb_per_op: float | None
 
 
 @dataclass(frozen=True)
 class Ratio:
-    """A server against the baseline: > 1 is better than the baseline."""
+    """A server against a reference server: > 1 is better than the reference.
+
+    ``p99`` is the reference's p99 latency over this server's, ``memory`` the
+    reference's RSS growth per operation over this server's (None unless measured).
+    """
 
     server: str
     baseline: str
     throughput: float
     capacity: float
+    p99: float
+    memory: float | None
 
 
 def summarise(measurements: list[Measurement]) -> list[Summary]:
@@ -66,9 +73,9 @@ def summarise(measurements: list[Measurement]) -> list[Summary]:
     def median(runs: list[Measurement], field: str) -> float:
         return float(statistics.median(float(getattr(run, field)) for run in runs))
 
-    def others(runs: list[Measurement]) -> float | None:
-        values = [run.others_busy for run in runs if run.others_busy is not None]
-        return statistics.median(values) if values else None
+    def optional(runs: list[Measurement], field: str) -> float | None:
+        values = [value for run in runs if (value := getattr(run, field)) is not None]
+        return float(statistics.median(values)) if values else None
 
     return [
         Summary(
@@ -86,39 +93,67 @@ def summarise(measurements: list[Measurement]) -> list[Summary]:
                     "driver_busy",
                 )
             },
-            others_busy=others(runs),
+            others_busy=optional(runs, "others_busy"),
+            rss_kb_per_op=optional(runs, "rss_kb_per_op"),
         )
         for server, runs in by_server.items()
     ]
 
 
+def _ratio(s: Summary, base: Summary) -> Ratio:
+    memory = None
+    if s.rss_kb_per_op is not None and base.rss_kb_per_op is not None and s.rss_kb_per_op > 0:
+        memory = base.rss_kb_per_op / s.rss_kb_per_op
+    return Ratio(
+        server=s.server,
+        baseline=base.server,
+        throughput=s.ops_per_s / base.ops_per_s,
+        capacity=base.cpu_us_per_op / s.cpu_us_per_op,
+        p99=base.p99_ms / s.p99_ms,
+        memory=memory,
+    )
+
+
 def ratios(summaries: list[Summary]) -> list[Ratio]:
-    """Throughput (ops/s) and capacity (ops per busy core-second) of each server over the
-    baseline's; empty when the baseline was not run."""
-    base = next((s for s in summaries if s.server == BASELINE), None)
-    if base is None:
-        return []
-    return [
-        Ratio(
-            server=s.server,
-            baseline=base.server,
-            throughput=s.ops_per_s / base.ops_per_s,
-            capacity=base.cpu_us_per_op / s.cpu_us_per_op,
+    """Each server against each reference server that ran: raw python-socketio, then
+    Node (a reference is not compared with the ones before it again)."""
+    by_name = {s.server: s for s in summaries}
+    compared: list[Ratio] = []
+    for index, reference in enumerate(REFERENCES):
+        base = by_name.get(reference)
+        if base is None:
+            continue
+        compared.extend(
+            _ratio(s, base)
+            for s in summaries
+            if s is not base and s.server not in REFERENCES[:index]
         )
-        for s in summaries
-        if s is not base
-    ]
+    return compared
 
 
-def render(unit: str, summaries: list[Summary], compared: list[Ratio]) -> str:
+def _optional(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _ratio_line(r: Ratio, unit: str) -> str:
+    line = (
+        f"{r.server}/{r.baseline}: throughput {r.throughput:.2f}, "
+        f"capacity (CPU per {unit}) {r.capacity:.2f}, p99 latency {r.p99:.2f}"
+    )
+    return line if r.memory is None else f"{line}, memory per {unit} {r.memory:.2f}"
+
+
+def render(unit: str, units: str, summaries: list[Summary], compared: list[Ratio]) -> str:
     """The table of medians and the ratio lines."""
+    memory = any(s.rss_kb_per_op is not None for s in summaries)
     headers = (
         "server",
-        f"{unit}s/s",
+        f"{units}/s",
         "p50 ms",
         "p99 ms",
         f"CPU µs/{unit}",
-        f"{unit}s/core-s",
+        f"{units}/core-s",
+        *((f"RSS KiB/{unit}",) if memory else ()),
         "server busy",
         "driver busy",
         "others busy",
@@ -131,6 +166,7 @@ def render(unit: str, summaries: list[Summary], compared: list[Ratio]) -> str:
             f"{s.p99_ms:.2f}",
             f"{s.cpu_us_per_op:.1f}",
             f"{s.ops_per_core_s:,.0f}",
+            *((_optional(s.rss_kb_per_op),) if memory else ()),
             f"{s.server_busy:.0%}",
             f"{s.driver_busy:.0%}",
             "-" if s.others_busy is None else f"{s.others_busy:.0%}",
@@ -147,11 +183,7 @@ def render(unit: str, summaries: list[Summary], compared: list[Ratio]) -> str:
     out = [line(headers), line(tuple("-" * width for width in widths)), *map(line, rows)]
     if compared:
         out.append("")
-    out.extend(
-        f"{r.server}/{r.baseline}: throughput {r.throughput:.2f}, "
-        f"capacity (CPU per {unit}) {r.capacity:.2f}"
-        for r in compared
-    )
+    out.extend(_ratio_line(r, unit) for r in compared)
     return "\n".join(out)
 
 

@@ -15,7 +15,8 @@ from bench.workloads import Workload
 class Measurement:
     """One run of a workload against a fresh server process.
 
-    An operation is one unit of the workload (an ack for ``echo``).
+    An operation is one unit of the workload (an ack for ``echo``, a delivery for
+    ``broadcast``...). The memory fields are None unless the workload measures memory.
     """
 
     workload: str
@@ -35,14 +36,20 @@ class Measurement:
     driver_busy: float
     #: Share of the server's CPU taken by other processes and the kernel; None unpinned.
     others_busy: float | None
+    rss_before_kb: int | None
+    rss_after_kb: int | None
+    #: Growth of the server's resident memory per operation, in KiB.
+    rss_kb_per_op: float | None
 
     @classmethod
-    def of(cls, workload: str, server: str, round_: int, run: DriverRun) -> Measurement:
+    def of(cls, workload: Workload, server: str, round_: int, run: DriverRun) -> Measurement:
         result = run.result
         operations, seconds = int(result["operations"]), float(result["seconds"])
         latency = result["latency_ms"]
+        before, after = run.server_rss_kb if workload.measures_memory else (None, None)
+        growth = None if before is None or after is None else (after - before) / operations
         return cls(
-            workload=workload,
+            workload=workload.name,
             server=server,
             round=round_,
             operations=operations,
@@ -58,11 +65,19 @@ class Measurement:
             server_busy=run.server_cpu_s / run.wall_s,
             driver_busy=run.driver_cpu_s / run.wall_s,
             others_busy=None if run.others_cpu_s is None else run.others_cpu_s / run.wall_s,
+            rss_before_kb=before,
+            rss_after_kb=after,
+            rss_kb_per_op=growth,
         )
 
 
 def _others(busy: float | None) -> str:
     return "" if busy is None else f", others on its CPU {busy:4.0%}"
+
+
+def _memory(measurement: Measurement, unit: str) -> str:
+    per_op = measurement.rss_kb_per_op
+    return "" if per_op is None else f", {per_op:5.1f} KiB RSS/{unit}"
 
 
 def _order(servers: list[ServerKind], round_: int) -> list[ServerKind]:
@@ -98,13 +113,15 @@ async def run_rounds(
                     f"{kind.name}: the run used less than one clock tick of server CPU; "
                     "raise --acks"
                 )
-            measurement = Measurement.of(workload.name, kind.name, round_ + 1, run)
+            measurement = Measurement.of(workload, kind.name, round_ + 1, run)
             measurements.append(measurement)
             print(
                 f"round {round_ + 1}/{options.rounds} {kind.name:>7}: "
-                f"{measurement.ops_per_s:8.0f} {workload.unit}s/s, "
+                f"{measurement.ops_per_s:8.0f} {workload.units}/s, "
                 f"{measurement.cpu_us_per_op:6.1f} µs CPU/{workload.unit}, "
-                f"server busy {measurement.server_busy:4.0%}" + _others(measurement.others_busy),
+                f"server busy {measurement.server_busy:4.0%}"
+                + _memory(measurement, workload.unit)
+                + _others(measurement.others_busy),
                 flush=True,
             )
     return measurements

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import (
+    AbstractAsyncContextManager,
+    AbstractContextManager,
+    asynccontextmanager,
+    nullcontext,
+)
 from typing import Any, TypeVar
 
 from fastapi import FastAPI
@@ -20,6 +25,7 @@ from sioapp.container import (
     shutdown_resources,
     wire_routes,
 )
+from sioapp.gc_tuning import DEFAULT_GC_THRESHOLD, tuned_gc
 from sioapp.handshake import TrustedProxies
 from sioapp.injection import Dependant, HandlerKind, analyse
 from sioapp.reasons import DisconnectReason
@@ -46,6 +52,7 @@ SERVER_OPTIONS = frozenset(
         "http_compression",
         "logger",
         "max_http_buffer_size",
+        "max_outgoing_buffer",
         "monitor_clients",
         "ping_interval",
         "ping_timeout",
@@ -63,8 +70,11 @@ class SioApp:
     of ``app.fastapi`` and Socket.IO at ``/{socketio_path}/``. Keyword arguments
     not listed here are python-socketio's server options (``cors_allowed_origins``,
     ``ping_interval``, ``ping_timeout``, ``max_http_buffer_size``, ``transports``...).
+    ``max_outgoing_buffer`` (bytes, 10 MB by default, ``None`` for no limit) bounds
+    what may wait to be sent to one connection: a client that stops reading is
+    disconnected with ``transport error`` beyond it.
 
-    ``container`` is an instance of :class:`sioapp.Container` or of a subclass
+    ``container`` is an instance of `sioapp.Container` or of a subclass
     (a plain ``Container()`` when omitted), owned by this app only: handlers'
     markers resolve to its providers, its ``providers.Resource`` providers start
     and stop with the app, and at startup it is wired into the modules that
@@ -75,6 +85,12 @@ class SioApp:
     server-wide operation reach the app's other processes through Redis; without
     it the app is one process. ``cluster_timeout`` bounds each request to other
     servers (``fetch_sockets``, ``all_rooms``, ``server_side_emit_with_ack``).
+
+    ``gc_threshold`` tunes Python's garbage collector while the app serves: the
+    objects alive at startup are frozen out of collections and the youngest
+    generation is collected every ``gc_threshold`` allocations (Python's default
+    is 700); it spares the collector most of its work as clients connect.
+    ``None`` leaves the collector alone.
 
     ``servers`` names the URLs clients reach the app at, for the event contract
     (``{"production": "https://chat.example.com"}``). The contract is served at
@@ -98,6 +114,7 @@ class SioApp:
         cluster_timeout: float = 5.0,
         servers: Mapping[str, str] | None = None,
         docs_url: str | None = "/asyncapi",
+        gc_threshold: int | None = DEFAULT_GC_THRESHOLD,
         **server_options: Any,
     ) -> None:
         unknown = sorted(set(server_options) - SERVER_OPTIONS)
@@ -106,6 +123,8 @@ class SioApp:
                 f"unknown SioApp option(s) {', '.join(unknown)}; server options are "
                 + ", ".join(sorted(SERVER_OPTIONS))
             )
+        if gc_threshold is not None and gc_threshold < 1:
+            raise ValueError("gc_threshold must be a positive number of allocations, or None")
         if fastapi is not None and lifespan is not None:
             raise TypeError(
                 "pass lifespan to your FastAPI app, not to SioApp, when giving fastapi="
@@ -113,6 +132,7 @@ class SioApp:
         self.title = title
         self.version = version
         self.description = description
+        self.gc_threshold = gc_threshold
         self.container = attach(container if container is not None else Container(), self)
         #: The container's ``ContextLocalResource`` providers, closed after each event.
         self.event_resources = event_resources(self.container)
@@ -161,18 +181,40 @@ class SioApp:
                 wire_routes(self.container, fastapi)
                 await self.start()
                 async with inner(fastapi) as state:
-                    try:
-                        yield state
-                    finally:
-                        await self.close()
+                    with self._serving_gc():
+                        try:
+                            yield state
+                        finally:
+                            await self.close()
             finally:
                 await shutdown_resources(self.container)
 
         self.fastapi.router.lifespan_context = lifespan
 
+    def _serving_gc(self) -> AbstractContextManager[None]:
+        if self.gc_threshold is None:
+            return nullcontext()
+        return tuned_gc(self.gc_threshold)
+
     async def start(self) -> None:
-        """Join the other servers when running with Redis; the lifespan calls it."""
+        """Log which origins may connect and join the other servers when running with
+        Redis; the lifespan calls it."""
+        logger.info("Socket.IO at %s accepts %s", self.socketio_path, self.accepted_origins())
         await self.server.manager.start()
+
+    def accepted_origins(self) -> str:
+        """Which browser origins may connect, in words (python-engineio's CORS setting)."""
+        origins = self.server.eio.cors_allowed_origins
+        if origins is None:
+            return "the same origin only (set cors_allowed_origins to allow others)"
+        if origins == "*":
+            return "every origin (cors_allowed_origins='*')"
+        if callable(origins):
+            return "the origins its cors_allowed_origins callable allows"
+        if not origins:
+            return "every origin: CORS checks are off (cors_allowed_origins=[])"
+        listed = [origins] if isinstance(origins, str) else list(origins)
+        return "these origins: " + ", ".join(listed)
 
     async def close(self) -> None:
         """Disconnect every client with ``server shutting down`` and stop background tasks,
@@ -233,7 +275,7 @@ class SioApp:
         return self.of("/").to(rooms)
 
     def in_(self, rooms: str | Iterable[str]) -> BroadcastOperator:
-        """Same as :meth:`to`."""
+        """Same as `to`."""
         return self.to(rooms)
 
     def except_(self, rooms: str | Iterable[str]) -> BroadcastOperator:

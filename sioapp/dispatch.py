@@ -108,6 +108,25 @@ async def _through_middlewares(
     await step(0)
 
 
+async def _answer(
+    app: SioApp,
+    socket: Socket,
+    handler: EventHandler | None,
+    ctx: HandlerContext,
+    args: list[Any],
+    ack_id: int | None,
+) -> None:
+    """Validate, run the handler and send its ack."""
+    if handler is None:
+        raise EventError(UNKNOWN_EVENT, f"No handler for event {ctx.event!r}")
+    dependant = handler.dependant
+    result = await dependant.call(ctx, args)
+    if ack_id is not None:
+        await app.server.send_packet(
+            socket.eio_sid, sio_packet.ACK, socket.nsp, dependant.ack.ack_args(result), ack_id
+        )
+
+
 async def run_event(
     app: SioApp, socket: Socket, event: str, args: list[Any], ack_id: int | None
 ) -> None:
@@ -117,25 +136,16 @@ async def run_event(
     ctx = HandlerContext(app, socket, event, tuple(args))
     token = current_context.set(ctx)
     try:
-
-        async def handle() -> None:
-            if handler is None:
-                raise EventError(UNKNOWN_EVENT, f"No handler for event {event!r}")
-            result = await handler.dependant.call(ctx, args)
-            if ack_id is not None:
-                await app.server.send_packet(
-                    socket.eio_sid,
-                    sio_packet.ACK,
-                    socket.nsp,
-                    handler.dependant.ack.ack_args(result),
-                    ack_id=ack_id,
-                )
-
-        chain = registry.packet_middlewares + socket._packet_middlewares
-        if chain:
-            await _through_middlewares(ctx, chain, args, handle)
+        chain = registry.packet_middlewares
+        if chain or socket._packet_middlewares:
+            await _through_middlewares(
+                ctx,
+                [*chain, *socket._packet_middlewares],
+                args,
+                lambda: _answer(app, socket, handler, ctx, args, ack_id),
+            )
         else:
-            await handle()
+            await _answer(app, socket, handler, ctx, args, ack_id)
     except Exception as exc:
         await _report(ctx, handler, exc, ack_id)
     finally:

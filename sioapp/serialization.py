@@ -6,6 +6,7 @@ from typing import Any
 
 import orjson
 from pydantic_core import to_jsonable_python
+from socketio import packet as sio_packet
 from socketio.packet import Packet
 
 __all__ = ["OrjsonPacket", "to_wire"]
@@ -28,6 +29,10 @@ def to_wire(value: Any) -> Any:
     return to_jsonable_python(value)
 
 
+def _dumps(obj: Any) -> str:
+    return orjson.dumps(obj, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
 class _OrjsonModule:
     """The ``json`` module subset python-socketio calls, backed by orjson.
 
@@ -40,7 +45,7 @@ class _OrjsonModule:
 
     @staticmethod
     def dumps(obj: Any, **_: Any) -> str:
-        return orjson.dumps(obj, option=orjson.OPT_NON_STR_KEYS).decode()
+        return _dumps(obj)
 
     @staticmethod
     def loads(data: str | bytes, **_: Any) -> Any:
@@ -48,6 +53,45 @@ class _OrjsonModule:
 
 
 class OrjsonPacket(Packet):  # type: ignore[misc]
-    """A Socket.IO packet encoded with orjson; passed as python-socketio's ``serializer``."""
+    """A Socket.IO packet encoded with orjson; passed as python-socketio's ``serializer``.
+
+    An outgoing packet's payload is serialised once, when the packet is built:
+    orjson refuses ``bytes``, so a payload it takes has no binary attachment and
+    python-socketio's recursive search for one is skipped. Only a payload orjson
+    refuses takes python-socketio's own path (attachments, or its error).
+    """
 
     json = _OrjsonModule
+
+    def __init__(
+        self,
+        packet_type: int = sio_packet.EVENT,
+        data: Any = None,
+        namespace: str | None = None,
+        id: int | None = None,
+        binary: bool | None = None,
+        encoded_packet: str | None = None,
+    ) -> None:
+        self._json: str | None = None
+        if encoded_packet is not None:
+            binary = False  # decoding: the packet type read from the wire says it
+        elif binary is None and data is not None:
+            try:
+                self._json = _dumps(data)
+            except TypeError:
+                pass  # bytes inside, or not serialisable: python-socketio decides
+            else:
+                binary = False
+        super().__init__(packet_type, data, namespace, id, binary, encoded_packet)
+
+    def encode(self) -> str | list[str | bytes]:
+        """The packet's text frame, followed by its attachments when it has any."""
+        if self._json is None:
+            encoded: str | list[str | bytes] = super().encode()
+            return encoded
+        head = str(self.packet_type)
+        if self.namespace is not None and self.namespace != "/":
+            head += self.namespace + ","
+        if self.id is not None:
+            head += str(self.id)
+        return head + self._json

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
+from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 import socketio
 from engineio import AsyncServer as EngineServer
+from engineio import packet as eio_packet
 from socketio import packet as sio_packet
 
 from sioapp import dispatch
@@ -41,6 +44,7 @@ _ENGINE_REASONS = {
     EngineServer.reason.PING_TIMEOUT: DisconnectReason.PING_TIMEOUT,
     EngineServer.reason.TRANSPORT_CLOSE: DisconnectReason.TRANSPORT_CLOSE,
     EngineServer.reason.TRANSPORT_ERROR: DisconnectReason.TRANSPORT_ERROR,
+    SioEngine.reason.PARSE_ERROR: DisconnectReason.PARSE_ERROR,
 }
 
 
@@ -71,6 +75,20 @@ def _check_packet(pkt: Any) -> None:
             raise ParseError("ACK needs an id and an array payload")
     else:
         raise ParseError(f"unexpected packet type {kind!r}")
+
+
+if sys.version_info >= (3, 12):
+
+    def _event_task(coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        """The task of one event's handler, started eagerly: a handler that does not wait
+        is done before the next packet is read, without a turn of the event loop."""
+        return asyncio.Task(coro, loop=asyncio.get_running_loop(), eager_start=True)
+
+else:
+
+    def _event_task(coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        """The task of one event's handler."""
+        return asyncio.get_running_loop().create_task(coro)
 
 
 class SioServer(socketio.AsyncServer):  # type: ignore[misc]
@@ -109,9 +127,13 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
         ack_id: int | None = None,
     ) -> None:
         """Encode and queue one Socket.IO packet for one connection."""
-        await self._send_packet(
-            eio_sid, self.packet_class(packet_type, data=data, namespace=namespace, id=ack_id)
-        )
+        encoded = self.packet_class(packet_type, data=data, namespace=namespace, id=ack_id).encode()
+        send = self.eio.send_packet
+        if isinstance(encoded, str):
+            await send(eio_sid, eio_packet.Packet(eio_packet.MESSAGE, encoded))
+            return
+        for frame in encoded:  # the text frame, then the binary attachments
+            await send(eio_sid, eio_packet.Packet(eio_packet.MESSAGE, frame))
 
     async def close_connection(self, eio_sid: str, reason: DisconnectReason) -> None:
         """Close a whole Engine.IO connection; its sockets leave with ``reason``.
@@ -137,8 +159,9 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
 
     def _on_connect_timeout(self, eio_sid: str) -> None:
         self._connect_timers.pop(eio_sid, None)
-        logger.info("connection %s sent no CONNECT within %s s, closing", eio_sid,
-                    self.connect_timeout)
+        logger.info(
+            "connection %s sent no CONNECT within %s s, closing", eio_sid, self.connect_timeout
+        )
         self._spawn(self.close_connection(eio_sid, DisconnectReason.FORCED_CLOSE))
 
     def _spawn(self, coro: Any) -> None:
@@ -196,10 +219,7 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
         node_reason = self._close_reasons.pop(eio_sid, None) or _ENGINE_REASONS.get(
             reason, DisconnectReason.TRANSPORT_CLOSE
         )
-        if reason == self.reason.CLIENT_DISCONNECT:
-            self.eio.release_pending_poll(eio_sid)
         self._binary_packet.pop(eio_sid, None)
-        self.eio.cancel_ping(eio_sid)
         await super()._handle_eio_disconnect(eio_sid, node_reason)
 
     # ---- Socket.IO packets -----------------------------------------------------
@@ -248,10 +268,14 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
         sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
         socket = self.sockets.get(sid) if sid is not None else None
         if socket is None or not socket.connected:
-            logger.warning("event %r for namespace %s, which %s has not joined",
-                           data[0], namespace, eio_sid)
+            logger.warning(
+                "event %r for namespace %s, which %s has not joined", data[0], namespace, eio_sid
+            )
             return
-        self._spawn(dispatch.run_event(self.app, socket, data[0], data[1:], ack_id))
+        task = _event_task(dispatch.run_event(self.app, socket, data[0], data[1:], ack_id))
+        if not task.done():
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     async def _trigger_event(self, event: str, namespace: str, *args: Any) -> Any:
         # python-socketio calls this only for "disconnect": every other event goes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -128,3 +129,27 @@ async def test_websocket_per_message_deflate_is_not_negotiated(served: Any) -> N
         assert "sec-websocket-extensions" not in ws.response.headers
         opening = await ws.recv()
         assert isinstance(opening, str) and opening.startswith("0{")
+
+
+@pytest.mark.parametrize(
+    ("option", "said"),
+    [
+        ({}, "the same origin only"),
+        ({"cors_allowed_origins": "*"}, "every origin (cors_allowed_origins='*')"),
+        (
+            {"cors_allowed_origins": ["https://a.test", "https://b.test"]},
+            "these origins: https://a.test, https://b.test",
+        ),
+        ({"cors_allowed_origins": []}, "CORS checks are off"),
+    ],
+)
+async def test_startup_logs_which_origins_may_connect(
+    option: dict[str, Any], said: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from sioapp.testing import serve
+
+    with caplog.at_level(logging.INFO, logger="sioapp"):
+        async with serve(SioApp(**option)):
+            pass
+    lines = [r.getMessage() for r in caplog.records if "accepts" in r.getMessage()]
+    assert len(lines) == 1 and said in lines[0], lines

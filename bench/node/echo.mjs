@@ -1,7 +1,14 @@
 // Echo with ack: every connection sends `--acks` echo events one after the
 // other, each as soon as the previous ack came back, and times every ack.
 import { parseArgs } from "node:util";
-import { connectAll, disconnectAll, latencySummary, report, waitForGo } from "./lib/driver.mjs";
+import {
+  connectAll,
+  disconnectAll,
+  latencySummary,
+  report,
+  waitForEnd,
+  waitForGo,
+} from "./lib/driver.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -53,4 +60,5 @@ report({
   first_error: bad[0] ?? null,
   latency_ms: latencySummary(latencies),
 });
+await waitForEnd();
 disconnectAll(sockets);

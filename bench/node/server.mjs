@@ -10,6 +10,16 @@ const { values } = parseArgs({
   },
 });
 
+function isNews(msg) {
+  return (
+    typeof msg === "object" &&
+    msg !== null &&
+    typeof msg.text === "string" &&
+    Number.isInteger(msg.seq) &&
+    typeof msg.sent === "number"
+  );
+}
+
 function isEcho(msg) {
   return (
     typeof msg === "object" &&
@@ -27,6 +37,16 @@ const io = new Server(httpServer, { perMessageDeflate: false, serveClient: false
 io.on("connection", (socket) => {
   socket.on("echo", (msg, ack) => {
     if (typeof ack === "function") ack(isEcho(msg) ? msg : { error: "invalid echo" });
+  });
+  socket.on("join", (msg, ack) => {
+    const valid = typeof msg?.room === "string";
+    if (valid) socket.join(msg.room);
+    if (typeof ack === "function") ack(valid ? true : { error: "invalid join" });
+  });
+  socket.on("broadcast", (msg, ack) => {
+    const valid = typeof msg?.room === "string" && isNews(msg.news);
+    if (valid) io.to(msg.room).emit("news", msg.news);
+    if (typeof ack === "function") ack(valid ? true : { error: "invalid broadcast" });
   });
 });
 

@@ -50,5 +50,5 @@ SERVERS: dict[str, ServerKind] = {
     )
 }
 
-#: The kind every other one is compared with.
-BASELINE = "raw"
+#: The kinds every other one is compared with: raw python-socketio first, then Node.
+REFERENCES = ("raw", "node")

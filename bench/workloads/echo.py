@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import argparse
-
-from bench.workloads.base import Workload
-
-
-def _settings(options: argparse.Namespace) -> dict[str, int]:
-    return {"connections": options.connections, "acks": options.acks, "warmup": options.warmup}
-
+from bench.workloads.base import Setting, Workload
 
 WORKLOAD = Workload(
     name="echo",
     description="echo with ack: each connection sends one event at a time and awaits its ack",
     driver="echo.mjs",
     unit="ack",
-    settings=_settings,
+    units="acks",
+    options=(
+        Setting("--connections", "connections", 50, "echo: client connections"),
+        Setting("--acks", "acks", 400, "echo: measured acks per connection"),
+        Setting("--warmup", "warmup", 20, "echo: unmeasured acks per connection first"),
+    ),
+    peak_connections=lambda settings: settings["connections"],
 )

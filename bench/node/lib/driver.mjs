@@ -2,23 +2,43 @@
 //
 // A driver prints one JSON line when its clients are connected and warmed up,
 // waits for one line on stdin ("go"), runs the measured phase and prints one
-// JSON line with its result. The runner reads the server's CPU time between
-// the two lines, so setup and warm-up are never measured.
+// JSON line with its result. The runner reads the server's CPU time (and
+// memory) between the two lines, so setup and warm-up are never measured,
+// then closes stdin: a driver may keep its connections open until then.
 import { createInterface } from "node:readline";
 import { io } from "socket.io-client";
 
-/** Open `count` independent WebSocket connections to `url`. */
-export async function connectAll(url, count) {
+/** Connections opened at once by `connectAll`; more would only fill the listen backlog. */
+const CONNECT_BATCH = 100;
+
+/** One WebSocket connection to `url`, not yet connected. */
+export function open(url) {
+  return io(url, { transports: ["websocket"], forceNew: true, reconnection: false });
+}
+
+/** Open `count` independent WebSocket connections to `url`, `CONNECT_BATCH` at a time;
+ * connect latencies (ms) go to `into` when given. */
+export async function connectAll(url, count, into) {
   const sockets = [];
-  for (let i = 0; i < count; i++) {
-    const socket = io(url, { transports: ["websocket"], forceNew: true, reconnection: false });
-    sockets.push(socket);
+  for (let first = 0; first < count; first += CONNECT_BATCH) {
+    const batch = [];
+    for (let i = first; i < Math.min(count, first + CONNECT_BATCH); i++) {
+      const started = performance.now();
+      const socket = open(url);
+      sockets.push(socket);
+      batch.push(
+        connected(socket).then(() => {
+          if (into !== undefined) into[i] = performance.now() - started;
+        }),
+      );
+    }
+    await Promise.all(batch);
   }
-  await Promise.all(sockets.map(connected));
   return sockets;
 }
 
-function connected(socket) {
+/** Resolve when `socket` is connected; reject with its connect error. */
+export function connected(socket) {
   return new Promise((resolve, reject) => {
     socket.once("connect", resolve);
     socket.once("connect_error", reject);
@@ -34,16 +54,17 @@ export function report(result) {
   process.stdout.write(JSON.stringify(result) + "\n");
 }
 
+const stdinLines = createInterface({ input: process.stdin });
+const stdinClosed = new Promise((resolve) => stdinLines.once("close", resolve));
+
 /** Resolve when the runner writes the line that starts the measured phase. */
 export function waitForGo() {
-  return new Promise((resolve) => {
-    const lines = createInterface({ input: process.stdin });
-    lines.once("line", () => {
-      lines.close();
-      process.stdin.destroy();
-      resolve();
-    });
-  });
+  return new Promise((resolve) => stdinLines.once("line", resolve));
+}
+
+/** Resolve when the runner closes stdin: it has measured what it needed. */
+export function waitForEnd() {
+  return stdinClosed;
 }
 
 /** p50, p90, p99, max and mean of latencies in milliseconds. */
