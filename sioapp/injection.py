@@ -129,7 +129,7 @@ class Payload:
             defaults=defaults,
             rest=rest,
             rest_annotation=rest_annotation,
-            adapter=TypeAdapter(typed_dict),
+            adapter=TypeAdapter(cast(Any, typed_dict)),
         )
 
     def validate(self, args: tuple[Any, ...] | list[Any]) -> dict[str, Any]:
