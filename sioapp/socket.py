@@ -128,7 +128,10 @@ class Socket:
         return Rooms(self._app.server.manager.rooms_of(self._id, self._nsp))
 
     async def join(self, rooms: str | Iterable[str]) -> None:
-        """Join one room or several."""
+        """Join one room or several; nothing happens once the socket has disconnected
+        (a handler may still be running when its client goes away)."""
+        if not self._connected:
+            return
         manager = self._app.server.manager
         for room in (rooms,) if isinstance(rooms, str) else rooms:
             await manager.enter_room(self._id, self._nsp, room)

@@ -170,3 +170,16 @@ async def test_a_thousand_connections_leave_nothing_behind(served: Any) -> None:
     await asyncio.sleep(0.2)
     tasks_after = {task.get_name() for task in asyncio.all_tasks()}
     assert tasks_after <= tasks_before
+
+
+async def test_join_after_the_client_left_does_nothing(served: Any, client: Connect) -> None:
+    app, journal = build_app()
+    c = await client(await served(app))
+    sid = c.get_sid()
+    assert sid is not None
+    socket = journal.sockets[sid]
+    await c.emit("leave me", False)
+    await journal.reason_of(sid)
+    await socket.join("late")  # a handler still running when its client went away
+    await socket.leave("late")
+    assert socket.rooms == set() and "late" not in app.server.manager.rooms.get("/", {})
