@@ -27,6 +27,7 @@ import contextlib
 import contextvars
 import functools
 import logging
+import time
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -338,6 +339,16 @@ class SioEngine(engineio.AsyncServer):  # type: ignore[misc]
         if socket.last_ping == sent:
             logger.info("%s: no PONG within %s s, closing", socket.sid, self.ping_timeout)
             await self.close_session(socket.sid, self.reason.PING_TIMEOUT)
+
+    def ping_overdue(self, sid: str) -> bool:
+        """Whether ``sid`` has left a PING unanswered for most of ``ping_timeout``.
+
+        A WebSocket whose reads time out at that moment died of a ping timeout,
+        whichever of the two deadlines fired first.
+        """
+        connection = self.sockets.get(sid)
+        sent: float | None = getattr(connection, "last_ping", None)
+        return sent is not None and time.time() - sent >= self.ping_timeout / 2
 
     def _forget_ping(self, sid: str, task: asyncio.Task[Any]) -> None:
         if self._ping_tasks.get(sid) is task:

@@ -219,6 +219,8 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
         node_reason = self._close_reasons.pop(eio_sid, None) or _ENGINE_REASONS.get(
             reason, DisconnectReason.TRANSPORT_CLOSE
         )
+        if node_reason is DisconnectReason.TRANSPORT_CLOSE and self.eio.ping_overdue(eio_sid):
+            node_reason = DisconnectReason.PING_TIMEOUT
         self._binary_packet.pop(eio_sid, None)
         await super()._handle_eio_disconnect(eio_sid, node_reason)
 
