@@ -141,12 +141,11 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
         The CLOSE packet is queued, then the transport is shut after it, without
         waiting for a client that may not read.
         """
-        connection = self.eio.sockets.pop(eio_sid, None)
+        connection = self.eio.sockets.get(eio_sid)
         if connection is None or connection.closed or connection.closing:
             return
         self._close_reasons[eio_sid] = reason
-        await connection.close(wait=False, reason=self.reason.SERVER_DISCONNECT)
-        connection.queue.put_nowait(None)  # ends the writer, which closes the websocket
+        await self.eio.close_session(eio_sid, self.reason.SERVER_DISCONNECT, notify=True)
 
     # ---- Engine.IO events ------------------------------------------------------
 
