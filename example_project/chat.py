@@ -6,7 +6,7 @@ from dependency_injector.wiring import Provide
 from pydantic import BaseModel
 
 from example_project.container import ChatContainer
-from example_project.models import ChatMessage, Join, Joined, Leave, Left, Online, Sent
+from example_project.models import ChatMessage, Join, Joined, Leave, Left, Online, Sent, Token
 from example_project.users import UserStore
 from sioapp import ConnectionRefused, DisconnectReason, EventError, Router, SioApp, Socket
 
@@ -38,9 +38,12 @@ class UserLeft(BaseModel):
 
 
 @chat.use
-async def authenticate(socket: Socket, users: UserStore = Provide[ChatContainer.users]) -> None:
-    """Only users who logged in over REST may connect; their name goes into ``socket.data``."""
-    user = users.by_token(socket.handshake.auth.get("token"))
+async def authenticate(
+    auth: Token, socket: Socket, users: UserStore = Provide[ChatContainer.users]
+) -> None:
+    """Only users who logged in over REST may connect, with ``auth: {token}``; their name
+    goes into ``socket.data``."""
+    user = users.by_token(auth.token)
     if user is None:
         raise ConnectionRefused("unknown user", data={"code": "unauthorized"})
     socket.user = user

@@ -4,7 +4,12 @@ from sioapp.app import SioApp
 from sioapp.broadcast import BroadcastAcks, BroadcastOperator
 from sioapp.cluster import ClusterUnavailable
 from sioapp.container import Container, CurrentUser
-from sioapp.errors import ConnectionRefused, EventError, PayloadValidationError
+from sioapp.errors import (
+    AuthValidationError,
+    ConnectionRefused,
+    EventError,
+    PayloadValidationError,
+)
 from sioapp.handshake import Handshake
 from sioapp.injection import RegistrationError
 from sioapp.ratelimit import RateLimit
@@ -15,6 +20,7 @@ from sioapp.server_events import ServerAcks
 from sioapp.socket import Rooms, Socket
 
 __all__ = [
+    "AuthValidationError",
     "BroadcastAcks",
     "BroadcastOperator",
     "ClusterUnavailable",

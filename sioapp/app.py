@@ -247,8 +247,10 @@ class SioApp:
         """Connection middleware for every namespace (Node's ``io.use``).
 
         Runs before ``on_connect`` handlers; raise ``ConnectionRefused`` to refuse.
+        A parameter named ``auth`` receives the client's handshake auth validated as
+        its annotation; invalid auth refuses the client before ``fn`` runs.
         """
-        self.connect_middlewares.append(self._analysed(fn, HandlerKind.CONNECT))
+        self.connect_middlewares.append(self._analysed(fn, HandlerKind.CONNECTION_MIDDLEWARE))
         return fn
 
     def on_error(self, fn: F) -> F:

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import ValidationError
 
 __all__ = [
+    "AuthValidationError",
     "ConnectionRefused",
     "EventError",
     "PayloadValidationError",
@@ -46,6 +47,27 @@ class ConnectionRefused(Exception):
         self.data = data
 
 
+def validation_details(exc: ValidationError) -> list[dict[str, Any]]:
+    """pydantic's ``loc``/``msg``/``type`` for each error, without the input values."""
+    return [
+        {"loc": list(error["loc"]), "msg": error["msg"], "type": error["type"]}
+        for error in exc.errors(include_url=False, include_input=False, include_context=False)
+    ]
+
+
+class AuthValidationError(ConnectionRefused):
+    """The client's handshake ``auth`` did not match the type connection middleware declared.
+
+    The client receives ``connect_error`` with ``err.message == "Invalid auth"`` and
+    ``err.data == {"code": "validation_error", "details": [...]}``, the details as in
+    `PayloadValidationError`.
+    """
+
+    def __init__(self, details: list[dict[str, Any]]) -> None:
+        super().__init__("Invalid auth", {"code": VALIDATION_ERROR, "details": details})
+        self.details = details
+
+
 class PayloadValidationError(EventError):
     """The event's arguments did not match the handler's signature.
 
@@ -58,14 +80,7 @@ class PayloadValidationError(EventError):
     @classmethod
     def from_pydantic(cls, exc: ValidationError) -> PayloadValidationError:
         """The errors of pydantic's validation, without their input values."""
-        return cls(
-            [
-                {"loc": list(error["loc"]), "msg": error["msg"], "type": error["type"]}
-                for error in exc.errors(
-                    include_url=False, include_input=False, include_context=False
-                )
-            ]
-        )
+        return cls(validation_details(exc))
 
     @classmethod
     def extra_arguments(cls, expected: int, received: int) -> PayloadValidationError:

@@ -20,12 +20,18 @@ from typing import Annotated, Any, NotRequired, cast, get_args, get_origin, get_
 
 from dependency_injector import providers
 from dependency_injector.wiring import Closing, Provide, Provider, ProvidersMap
-from pydantic import BaseModel, PydanticSchemaGenerationError, TypeAdapter, ValidationError
+from pydantic import (
+    BaseModel,
+    PydanticSchemaGenerationError,
+    PydanticUserError,
+    TypeAdapter,
+    ValidationError,
+)
 from typing_extensions import TypedDict
 
 from sioapp.container import Container, user_type_of
 from sioapp.context import HandlerContext
-from sioapp.errors import PayloadValidationError
+from sioapp.errors import AuthValidationError, PayloadValidationError, validation_details
 from sioapp.reasons import DisconnectReason
 from sioapp.serialization import to_wire
 
@@ -50,6 +56,7 @@ class HandlerKind(enum.Enum):
 
     EVENT = "event handler"
     CONNECT = "connect handler"
+    CONNECTION_MIDDLEWARE = "connection middleware"
     DISCONNECT = "disconnect handler"
     ERROR = "error handler"
     PACKET_MIDDLEWARE = "packet middleware"
@@ -57,6 +64,9 @@ class HandlerKind(enum.Enum):
 
 #: Parameters that packet middleware receives positionally, as in Node's ``socket.use``.
 PACKET_MIDDLEWARE_ARGS = ("socket", "event", "args", "next")
+
+#: The connection middleware parameter that receives the handshake's ``auth``, validated.
+AUTH_PARAMETER = "auth"
 
 
 def _framework_getters() -> dict[Any, Getter]:
@@ -70,6 +80,20 @@ def _framework_getters() -> dict[Any, Getter]:
         Rooms: lambda ctx: ctx.socket.rooms,
         SioApp: lambda ctx: ctx.app,
     }
+
+
+def _auth_getter(annotation: Any) -> Getter:
+    """The client's CONNECT payload validated as ``annotation``, or `AuthValidationError`."""
+    adapter: TypeAdapter[Any] = TypeAdapter(annotation)
+
+    def validated_auth(ctx: HandlerContext) -> Any:
+        assert ctx.socket is not None, "connection middleware always runs for a socket"
+        try:
+            return adapter.validate_python(dict(ctx.socket.handshake.auth))
+        except ValidationError as exc:
+            raise AuthValidationError(validation_details(exc)) from None
+
+    return validated_auth
 
 
 def _marker_of(parameter: inspect.Parameter, annotation: Any) -> Any:
@@ -468,6 +492,12 @@ def analyse(fn: Callable[..., Any], kind: HandlerKind) -> Dependant:
             if kind is not HandlerKind.DISCONNECT:
                 raise refuse(name, "asks for the DisconnectReason outside a disconnect handler")
             params.append(_Param(name, positional, getter=lambda ctx: ctx.reason))
+        elif kind is HandlerKind.CONNECTION_MIDDLEWARE and name == AUTH_PARAMETER:
+            try:
+                getter = _auth_getter(Any if annotation is parameter.empty else annotation)
+            except PydanticUserError as exc:
+                raise refuse(name, f"cannot be validated: {str(exc).splitlines()[0]}") from exc
+            params.append(_Param(name, positional, getter=getter))
         elif _is_exception_type(plain):
             if kind is not HandlerKind.ERROR:
                 raise refuse(name, "asks for an exception outside an error handler")
@@ -489,6 +519,11 @@ def analyse(fn: Callable[..., Any], kind: HandlerKind) -> Dependant:
                 "Rooms, SioApp"
                 + (", DisconnectReason" if kind is HandlerKind.DISCONNECT else "")
                 + ", the container's user_type) or give it a Provide[...] default"
+                + (
+                    "; the handshake's auth is the parameter named 'auth'"
+                    if kind is HandlerKind.CONNECTION_MIDDLEWARE
+                    else ""
+                )
             )
             if not _may_be_user_type(plain):
                 raise refuse(name, why)

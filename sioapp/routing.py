@@ -114,8 +114,12 @@ class Router:
         return self._add(HandlerKind.ERROR, self.error_handlers)(fn)
 
     def use(self, fn: F) -> F:
-        """Connection middleware for this namespace: raise ``ConnectionRefused`` to refuse."""
-        return self._add(HandlerKind.CONNECT, self.connect_middlewares)(fn)
+        """Connection middleware for this namespace: raise ``ConnectionRefused`` to refuse.
+
+        A parameter named ``auth`` receives the client's handshake auth validated as
+        its annotation; invalid auth refuses the client before ``fn`` runs.
+        """
+        return self._add(HandlerKind.CONNECTION_MIDDLEWARE, self.connect_middlewares)(fn)
 
     def use_packets(self, fn: F) -> F:
         """Packet middleware for every socket of this namespace.

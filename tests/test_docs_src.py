@@ -434,6 +434,14 @@ async def test_connection_middleware(
     await broken.close()
 
 
+async def test_typed_auth(load: Any, served: Any, client: Connect) -> None:
+    url = await served(load("docs_src.middleware.auth").app)
+    errors = await load("docs_src.middleware.client").invalid_auth(url)
+    assert errors[0]["data"]["code"] == "validation_error"
+    ann = await client(url, auth={"token": "s3cr3t-token-ann", "client_version": 2})
+    assert await ann.call("whoami") == {"name": "ann", "client_version": 2}
+
+
 async def test_packet_middleware(load: Any, served: Any, client: Connect) -> None:
     app = load("docs_src.middleware.packets").app
     c = await client(await served(app))

@@ -44,14 +44,37 @@ async def test_rest_health_and_login_validation(url: str) -> None:
         assert page.status_code == 200 and "text/html" in page.headers["content-type"]
 
 
-async def test_unknown_token_is_refused(url: str) -> None:
+async def test_unknown_token_or_malformed_auth_is_refused(url: str) -> None:
     sio = socketio.AsyncClient(reconnection=False)
     errors: list[Any] = []
     sio.on("connect_error", errors.append)
-    for auth in ({"token": "forged"}, None):
+    for auth in ({"token": "forged"}, None, {"token": 42}):
         with pytest.raises(socketio.exceptions.ConnectionError):
             await sio.connect(url, auth=auth, transports=["websocket"], wait_timeout=5)
-    assert errors == [{"message": "unknown user", "data": {"code": "unauthorized"}}] * 2
+    invalid = {"message": "Invalid auth", "data": {"code": "validation_error", "details": []}}
+    assert errors == [
+        {"message": "unknown user", "data": {"code": "unauthorized"}},
+        invalid
+        | {
+            "data": {
+                "code": "validation_error",
+                "details": [{"loc": ["token"], "msg": "Field required", "type": "missing"}],
+            }
+        },
+        invalid
+        | {
+            "data": {
+                "code": "validation_error",
+                "details": [
+                    {
+                        "loc": ["token"],
+                        "msg": "Input should be a valid string",
+                        "type": "string_type",
+                    }
+                ],
+            }
+        },
+    ]
 
 
 async def test_chat_contract(url: str, client: Connect, inbox: type[Inbox]) -> None:
