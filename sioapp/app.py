@@ -86,6 +86,10 @@ class SioApp:
     it the app is one process. ``cluster_timeout`` bounds each request to other
     servers (``fetch_sockets``, ``all_rooms``, ``server_side_emit_with_ack``).
 
+    ``drain_timeout`` is how long shutdown waits for event handlers still running
+    (their acks still reach the clients) before it cancels them and disconnects
+    every client with ``server shutting down``.
+
     ``gc_threshold`` tunes Python's garbage collector while the app serves: the
     objects alive at startup are frozen out of collections and the youngest
     generation is collected every ``gc_threshold`` allocations (Python's default
@@ -110,6 +114,7 @@ class SioApp:
         socketio_path: str = "socket.io",
         trusted_proxies: Iterable[str] = (),
         connect_timeout: float = 45.0,
+        drain_timeout: float = 10.0,
         redis_url: str | None = None,
         cluster_timeout: float = 5.0,
         servers: Mapping[str, str] | None = None,
@@ -123,6 +128,8 @@ class SioApp:
                 f"unknown SioApp option(s) {', '.join(unknown)}; server options are "
                 + ", ".join(sorted(SERVER_OPTIONS))
             )
+        if drain_timeout < 0:
+            raise ValueError("drain_timeout must be a number of seconds, 0 or more")
         if gc_threshold is not None and gc_threshold < 1:
             raise ValueError("gc_threshold must be a positive number of allocations, or None")
         if fastapi is not None and lifespan is not None:
@@ -133,6 +140,7 @@ class SioApp:
         self.version = version
         self.description = description
         self.gc_threshold = gc_threshold
+        self.drain_timeout = drain_timeout
         self.container = attach(container if container is not None else Container(), self)
         #: The container's ``ContextLocalResource`` providers, closed after each event.
         self.event_resources = event_resources(self.container)
@@ -217,13 +225,20 @@ class SioApp:
         return "these origins: " + ", ".join(listed)
 
     async def close(self) -> None:
-        """Disconnect every client with ``server shutting down`` and stop background tasks,
-        as Node's ``io.close()``.
+        """Let running event handlers finish, then disconnect every client with
+        ``server shutting down`` and stop background tasks, as Node's ``io.close()``.
 
-        Other servers stop counting this one first; its disconnect handlers can
-        still reach them.
+        Other servers stop counting this one first; its handlers can still reach
+        them. Handlers still running after ``drain_timeout`` seconds are cancelled.
         """
         await self.server.manager.stop()
+        cancelled = await self.server.drain(self.drain_timeout)
+        if cancelled:
+            logger.warning(
+                "%d event handler(s) still running after drain_timeout=%ss: cancelled",
+                cancelled,
+                self.drain_timeout,
+            )
         await self.server.close_all(DisconnectReason.SERVER_SHUTTING_DOWN)
         if self.server.eio.service_task_handle is not None:
             await self.server.shutdown()

@@ -112,6 +112,8 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
         self._close_reasons: dict[str, DisconnectReason] = {}
         self._connect_timers: dict[str, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        #: The event handlers still running.
+        self._handlers: set[asyncio.Task[None]] = set()
 
     def _engineio_server_class(self) -> type[SioEngine]:
         return SioEngine
@@ -275,8 +277,8 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
             return
         task = _event_task(dispatch.run_event(self.app, socket, data[0], data[1:], ack_id))
         if not task.done():
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._handlers.add(task)
+            task.add_done_callback(self._handlers.discard)
 
     async def _trigger_event(self, event: str, namespace: str, *args: Any) -> Any:
         # python-socketio calls this only for "disconnect": every other event goes
@@ -295,6 +297,20 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
         return None
 
     # ---- shutdown --------------------------------------------------------------
+
+    async def drain(self, timeout: float) -> int:
+        """Wait up to ``timeout`` seconds for the running event handlers, events that
+        arrive meanwhile included, then cancel those left; how many were cancelled."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self._handlers and loop.time() < deadline:
+            await asyncio.wait(set(self._handlers), timeout=deadline - loop.time())
+        left = set(self._handlers)
+        for task in left:
+            task.cancel()
+        if left:
+            await asyncio.wait(left, timeout=1.0)
+        return len(left)
 
     async def close_all(self, reason: DisconnectReason, timeout: float = 5.0) -> None:
         """Close every connection, telling each socket ``reason``."""

@@ -28,6 +28,7 @@ STOP_TIMEOUT = 10.0
 PROBE_APP = '''\
 """Echoes, broadcasts and writes every disconnect reason to $PROBE_REASONS."""
 
+import asyncio
 import os
 from pathlib import Path
 
@@ -40,6 +41,12 @@ REASONS = Path(os.environ["PROBE_REASONS"])
 @router.on("echo")
 async def echo(value: str) -> str:
     return value
+
+
+@router.on("nap")
+async def nap(seconds: float) -> str:
+    await asyncio.sleep(seconds)
+    return f"rested {seconds}"
 
 
 @router.on("whoami")
@@ -183,9 +190,13 @@ async def test_run_serves_and_stops_gracefully(
 
     assert await client.call("echo", "hello", timeout=5) == "hello"
     assert await client.call("whoami", timeout=5) == [child.process.pid, ""]
+    naps: asyncio.Queue[str] = asyncio.Queue()
+    await client.emit("nap", 0.5, callback=naps.put_nowait)
+    await asyncio.sleep(0.1)  # the handler is running when the signal comes
     status = await stopped(child, signum)
 
     assert status == 0, child.output()
+    assert naps.get_nowait() == "rested 0.5"  # an event in flight is answered before leaving
     assert await asyncio.wait_for(reasons.get(), 5) == client.reason.SERVER_DISCONNECT
     assert probe.read_text().splitlines() == ["server shutting down"]
     assert "Traceback" not in child.output()
