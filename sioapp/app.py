@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import (
     AbstractAsyncContextManager,
     AbstractContextManager,
@@ -12,7 +12,7 @@ from contextlib import (
 )
 from typing import Any, TypeVar
 
-from fastapi import FastAPI
+from fastapi import FastAPI, params
 from starlette.types import Receive, Scope, Send
 
 from sioapp.broadcast import BroadcastOperator
@@ -99,7 +99,8 @@ class SioApp:
     ``servers`` names the URLs clients reach the app at, for the event contract
     (``{"production": "https://chat.example.com"}``). The contract is served at
     ``docs_url`` (an HTML page), ``{docs_url}.json`` and ``{docs_url}.yaml``;
-    ``docs_url=None`` serves none of them.
+    ``docs_url=None`` serves none of them; ``docs_dependencies`` (FastAPI
+    ``Depends(...)``, as in a route's ``dependencies=``) guard all of them.
     """
 
     def __init__(
@@ -119,6 +120,7 @@ class SioApp:
         cluster_timeout: float = 5.0,
         servers: Mapping[str, str] | None = None,
         docs_url: str | None = "/asyncapi",
+        docs_dependencies: Sequence[params.Depends] = (),
         gc_threshold: int | None = DEFAULT_GC_THRESHOLD,
         **server_options: Any,
     ) -> None:
@@ -167,7 +169,7 @@ class SioApp:
         if docs_url is not None:
             from sioapp.contract.routes import mount_docs
 
-            mount_docs(self, docs_url)
+            mount_docs(self, docs_url, docs_dependencies)
 
     # ---- ASGI --------------------------------------------------------------
 

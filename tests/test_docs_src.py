@@ -813,6 +813,18 @@ async def test_contract_served_and_exported(
     assert await c.call("join", {"room": "lobby"}) == {"room": "lobby", "members": 1}
 
 
+async def test_contract_behind_a_dependency(load: Any, served: Any, client: Connect) -> None:
+    url = await served(load("docs_src.contract.protected").app)
+    paths = ["/asyncapi", "/asyncapi.json", "/asyncapi.yaml", "/asyncapi/client.js"]
+    async with httpx.AsyncClient(base_url=url) as http:
+        for path in paths:
+            assert (await http.get(path)).status_code == 401
+            assert (await http.get(path, auth=("ann", "guess"))).status_code == 401
+            assert (await http.get(path, auth=("ann", "open sesame"))).status_code == 200
+    c = await client(url)  # Socket.IO itself is not behind it
+    assert await c.call("ping") == "pong"
+
+
 # ---- command line -----------------------------------------------------------
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from fastapi import Response
+from fastapi import Response, params
 from fastapi.responses import HTMLResponse
 
 from sioapp.contract.assets import asset
@@ -19,26 +21,29 @@ __all__ = ["CLIENT_SCRIPT", "mount_docs"]
 CLIENT_SCRIPT = "client.js"
 
 
-def mount_docs(app: SioApp, docs_url: str) -> None:
+def mount_docs(app: SioApp, docs_url: str, dependencies: Sequence[params.Depends] = ()) -> None:
     """Serve the HTML page at ``docs_url``, the AsyncAPI document at ``{docs_url}.json`` and
-    ``{docs_url}.yaml``, and the page's Socket.IO client at ``{docs_url}/client.js``."""
+    ``{docs_url}.yaml``, and the page's Socket.IO client at ``{docs_url}/client.js``, each
+    behind the FastAPI ``dependencies``."""
     path = "/" + docs_url.strip("/")
     if path == "/":
         raise ValueError(f"docs_url must be a path such as '/asyncapi', not {docs_url!r}")
-    router = app.fastapi.router
+    get = functools.partial(
+        app.fastapi.router.get, include_in_schema=False, dependencies=list(dependencies)
+    )
 
-    @router.get(path, include_in_schema=False)
+    @get(path)
     async def page() -> HTMLResponse:
         return HTMLResponse(documents(app).html)
 
-    @router.get(path + ".json", include_in_schema=False)
+    @get(path + ".json")
     async def asyncapi_json() -> Response:
         return Response(documents(app).asyncapi_json, media_type="application/json")
 
-    @router.get(path + ".yaml", include_in_schema=False)
+    @get(path + ".yaml")
     async def asyncapi_yaml() -> Response:
         return Response(documents(app).asyncapi_yaml, media_type="application/yaml")
 
-    @router.get(f"{path}/{CLIENT_SCRIPT}", include_in_schema=False)
+    @get(f"{path}/{CLIENT_SCRIPT}")
     async def client_script() -> Response:
         return Response(asset(CLIENT_SCRIPT), media_type="text/javascript")
