@@ -300,12 +300,19 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
 
     async def drain(self, timeout: float) -> int:
         """Wait up to ``timeout`` seconds for the running event handlers, events that
-        arrive meanwhile included, then cancel those left; how many were cancelled."""
+        arrive meanwhile included, then cancel those left; how many were cancelled.
+
+        A handler that closes the app is neither waited for nor cancelled."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while self._handlers and loop.time() < deadline:
-            await asyncio.wait(set(self._handlers), timeout=deadline - loop.time())
-        left = set(self._handlers)
+        caller = asyncio.current_task()  # a handler closing the app does not wait for itself
+
+        def others() -> set[asyncio.Task[None]]:
+            return {task for task in self._handlers if task is not caller}
+
+        while others() and loop.time() < deadline:
+            await asyncio.wait(others(), timeout=deadline - loop.time())
+        left = others()
         for task in left:
             task.cancel()
         if left:

@@ -36,6 +36,11 @@ def build_app(drain_timeout: float) -> tuple[SioApp, dict[str, Any]]:
         await asyncio.sleep(0)
         return n
 
+    @router.on("shut down")
+    async def shut_down() -> str:
+        await app.close()
+        return "closed"
+
     @router.on_disconnect
     async def gone(reason: DisconnectReason) -> None:
         state["reasons"].append(reason)
@@ -104,6 +109,21 @@ async def test_handlers_still_running_after_the_drain_timeout_are_cancelled(
     async with asyncio.timeout(5):
         while not timeline:
             await asyncio.sleep(0.02)
+    assert [entry for _, entry in timeline] == ["disconnect: server disconnect"]
+    assert state["reasons"] == [DisconnectReason.SERVER_SHUTTING_DOWN]
+    await client.disconnect()
+
+
+async def test_a_handler_may_close_the_app_without_waiting_for_itself() -> None:
+    app, state = build_app(drain_timeout=5.0)
+    async with serve(app) as url:
+        client, timeline = await client_of(url)
+        started = time.monotonic()
+        await client.emit("shut down")
+        async with asyncio.timeout(3):
+            while not timeline:
+                await asyncio.sleep(0.02)
+        assert time.monotonic() - started < 1.0
     assert [entry for _, entry in timeline] == ["disconnect: server disconnect"]
     assert state["reasons"] == [DisconnectReason.SERVER_SHUTTING_DOWN]
     await client.disconnect()
