@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 
 JS_DIR = Path(__file__).parent / "js"
 NODE = shutil.which("node")
-SCRIPT_TIMEOUT = 30.0
+SCRIPT_TIMEOUT = 16.0
 
 #: Skips a module's tests where Node or the client package is missing.
 requires_node = [
@@ -24,8 +25,13 @@ requires_node = [
 ]
 
 
-async def run_script(script: str, url: str, transport: str) -> dict[str, Any]:
-    """Run ``tests/js/<script> <url> <transport>``; its checks by name."""
+async def run_script(
+    script: str, url: str, transport: str, timeout: float = SCRIPT_TIMEOUT
+) -> dict[str, Any]:
+    """Run ``tests/js/<script> <url> <transport>``; its checks by name.
+
+    The script gives up by itself after ``timeout`` less a second.
+    """
     assert NODE is not None
     process = await asyncio.create_subprocess_exec(
         NODE,
@@ -33,15 +39,16 @@ async def run_script(script: str, url: str, transport: str) -> dict[str, Any]:
         url,
         transport,
         cwd=JS_DIR,
+        env={**os.environ, "WATCHDOG_MS": str(int((timeout - 1) * 1000))},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
     try:
-        stdout, stderr = await asyncio.wait_for(process.communicate(), SCRIPT_TIMEOUT)
+        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout)
     except TimeoutError:
         process.kill()
         await process.wait()
-        pytest.fail(f"node {script} ({transport}) did not finish within {SCRIPT_TIMEOUT} s")
+        pytest.fail(f"node {script} ({transport}) did not finish within {timeout} s")
     output = stdout.decode()
     assert process.returncode == 0, (
         f"node {script} ({transport}) exited with {process.returncode}\n"

@@ -8,7 +8,7 @@ if (!url || !["websocket", "polling"].includes(transport)) {
   process.exit(64);
 }
 
-const WATCHDOG_MS = 15000;
+const WATCHDOG_MS = Number(process.env.WATCHDOG_MS ?? 15000);
 setTimeout(() => {
   console.error(`no result after ${WATCHDOG_MS} ms`);
   process.exit(3);
