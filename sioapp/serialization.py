@@ -13,6 +13,10 @@ __all__ = ["OrjsonPacket", "to_wire"]
 
 _PASS_THROUGH = (str, int, float, bool, bytes, bytearray, type(None))
 
+#: The deepest nesting orjson writes: deeper JSON from a client is refused when read,
+#: or a handler could not send back what it was given.
+MAX_NESTING = 254
+
 
 def to_wire(value: Any) -> Any:
     """Make ``value`` JSON-ready: pydantic models, dataclasses, dates... become plain data.
@@ -49,7 +53,19 @@ class _OrjsonModule:
 
     @staticmethod
     def loads(data: str | bytes, **_: Any) -> Any:
-        return orjson.loads(data)
+        """``data`` decoded; a ValueError when it nests deeper than `MAX_NESTING`."""
+        value = orjson.loads(data)
+        opened = (
+            data.count(b"[") + data.count(b"{")
+            if isinstance(data, bytes)
+            else data.count("[") + data.count("{")
+        )
+        if opened > MAX_NESTING:
+            try:
+                orjson.dumps(value)  # decoded JSON fails to encode only when too deep
+            except TypeError:
+                raise ValueError(f"JSON nested deeper than {MAX_NESTING} levels") from None
+        return value
 
 
 class OrjsonPacket(Packet):  # type: ignore[misc]

@@ -1,18 +1,18 @@
-"""Hostile input against a live server: a short seeded fuzz campaign, and one known gap.
+"""Hostile input against a live server: a short seeded fuzz campaign, and deep nesting.
 
 ``python -m bench.fuzz --examples N`` runs the same campaign longer.
 """
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bench.fuzz.campaign import run
-from sioapp import Router, SioApp
+from sioapp import DisconnectReason, Router, SioApp
+from sioapp.serialization import MAX_NESTING
 
 from .raw import RawClient
 
@@ -28,26 +28,38 @@ def test_hostile_sessions_leave_the_server_serving(tmp_path: Path) -> None:
     assert report.watcher.next_tick - (report.watcher.first_tick or 0) > 100
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="orjson reads JSON nested up to 1024 levels but writes only 255: a handler "
-    "that acks back what it got fails, with a traceback in the log (sioapp/serialization.py)",
-)
-async def test_nesting_sioapp_reads_it_can_also_ack_back(
+async def test_nesting_is_limited_to_what_can_be_sent_back(
     served: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     app = SioApp()
     router = Router()
+    reasons: list[DisconnectReason] = []
 
     @router.on("echo")
     async def echo(value: Any) -> Any:
         return value
 
+    @router.on_disconnect
+    async def gone(reason: DisconnectReason) -> None:
+        reasons.append(reason)
+
     app.include_router(router)
-    raw = await RawClient.open(await served(app))
+    url = await served(app)
+    raw = await RawClient.open(url)
     await raw.connect()
-    nested = "[" * 300 + "]" * 300
-    await raw.send(f'421["echo",{nested}]')
-    assert await raw.recv() == f"431[{nested}]"
-    assert not [r for r in caplog.records if r.levelno >= logging.ERROR and r.exc_info]
+    deepest = "[" * (MAX_NESTING - 1) + "]" * (MAX_NESTING - 1)  # inside the event's array
+    await raw.send(f'421["echo",{deepest}]')
+    assert await raw.recv() == f"431[{deepest}]"
+    too_deep = "[" * MAX_NESTING + "]" * MAX_NESTING
+    await raw.send(f'422["echo",{too_deep}]')
+    assert await raw.closed()
+    assert reasons == [DisconnectReason.PARSE_ERROR]
+    assert "JSON nested deeper than 254 levels" in caplog.text
+    assert not [r for r in caplog.records if r.exc_info]
     await raw.close()
+
+    other = await RawClient.open(url)
+    await other.connect()
+    await other.send('421["echo","still here"]')
+    assert await other.recv() == '431["still here"]'
+    await other.close()
