@@ -89,17 +89,27 @@ async def _wait_listening(process: asyncio.subprocess.Process, port: int) -> Non
 
 
 @asynccontextmanager
+async def listening(
+    command: list[str], port: int, cpus: frozenset[int] | None
+) -> AsyncIterator[int]:
+    """Run ``command``, pinned to ``cpus``, until it listens on ``port``; yields its pid and
+    stops it on exit."""
+    process = await _spawn(command, cpus, stdout=asyncio.subprocess.DEVNULL)
+    try:
+        await _wait_listening(process, port)
+        yield process.pid
+    finally:
+        await _stop(process)
+
+
+@asynccontextmanager
 async def running_server(
     kind: ServerKind, cpus: frozenset[int] | None
 ) -> AsyncIterator[RunningServer]:
     """Start ``kind`` on a free port of 127.0.0.1, pinned to ``cpus``; stop it on exit."""
     port = free_port()
-    process = await _spawn(kind.command(HOST, port), cpus, stdout=asyncio.subprocess.DEVNULL)
-    try:
-        await _wait_listening(process, port)
-        yield RunningServer(kind, process.pid, f"http://{HOST}:{port}")
-    finally:
-        await _stop(process)
+    async with listening(kind.command(HOST, port), port, cpus) as pid:
+        yield RunningServer(kind, pid, f"http://{HOST}:{port}")
 
 
 async def _read_json(process: asyncio.subprocess.Process, timeout: float) -> dict[str, Any]:
