@@ -10,24 +10,28 @@ difference with Node's server is settled at one of python-engineio's seams:
   error``) and the answer is ``ok``;
 - every WebSocket goes through a `WebSocketGuard`: a frame that is not an
   Engine.IO packet closes the session with ``parse error``, an oversized one
-  with ``transport error``, before python-engineio's handler decodes them;
+  with ``transport error``, before it is decoded;
+- each session is a `Connection`, whose WebSocket transport costs no task nor
+  timer per frame, and no writer task while idle;
 - ``create_queue`` gives each connection an `OutgoingQueue`: the
   handshake advertises ``pingInterval``/``pingTimeout`` to the millisecond, and
   a client that stops reading is disconnected with ``transport error`` once
   ``max_outgoing_buffer`` bytes wait for it;
-- the ping task of each connection also watches for the PONG, and closes the
-  session ``pingTimeout`` after an unanswered PING, as Node does;
-- a client's CLOSE packet answers its pending long-poll GET with a NOOP at once.
+- one `Heartbeat` for all sessions, no task nor timer per session, sends each
+  PING after the interval and closes the session ``pingTimeout`` later if no
+  PONG came, as Node does; its WebSocket is dropped if the closing handshake
+  does not end within ``pingTimeout`` either;
+- a client's CLOSE packet answers its pending long-poll GET with a NOOP at once;
+- once a session is open, its environ keeps only what is read again (`_slim`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
-import functools
 import logging
 import time
+from collections.abc import Awaitable
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -35,9 +39,10 @@ import engineio
 from engineio import exceptions as eio_exceptions
 from engineio import packet as eio_packet
 from engineio.async_drivers import asgi as eio_asgi
-from engineio.async_socket import AsyncSocket
 from starlette.types import Receive, Scope, Send
 
+from sioapp.connection import Connection
+from sioapp.heartbeat import Heartbeat
 from sioapp.outgoing import DEFAULT_MAX_OUTGOING_BUFFER, OutgoingQueue
 from sioapp.websocket_guard import WebSocketGuard
 
@@ -47,14 +52,23 @@ logger = logging.getLogger("sioapp")
 
 _METHODS = frozenset({"GET", "POST", "OPTIONS"})
 _TYPES = frozenset("0123456")
+#: A type digit followed by this (or nothing) needs no decoding.
+_DIGITS = frozenset(("", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9"))
 _TOO_LARGE = {
     "status": "413 PAYLOAD TOO LARGE",
     "headers": [("Content-Type", "text/plain")],
     "response": b"Payload Too Large",
 }
-#: The WebSocket whose handshake is being handled, to learn its session id.
-_opening: contextvars.ContextVar[WebSocketGuard | None] = contextvars.ContextVar(
-    "sioapp_opening_websocket", default=None
+#: What the environ of a WebSocket session keeps once the session is open.
+_ENVIRON_KEPT = (
+    "asgi.scope",
+    "asgi.receive",
+    "asgi.send",
+    "REQUEST_METHOD",
+    "PATH_INFO",
+    "QUERY_STRING",
+    "RAW_URI",
+    "REMOTE_ADDR",
 )
 
 
@@ -75,9 +89,22 @@ def is_packet(data: str | bytes) -> bool:
     """
     if isinstance(data, bytes):
         return True
-    if data[:1] in _TYPES and (len(data) == 1 or data[1].isnumeric()):
+    if data[:1] in _TYPES and data[1:2] in _DIGITS:
         return True
     return decode_packet(data) is not None
+
+
+def _slim(environ: dict[str, Any]) -> None:
+    """Drop from a new session's environ what neither python-engineio nor sioapp reads
+    again, as it lives as long as the session: the request body reader (a class of
+    its own per request) and, for a WebSocket, the headers, which
+    ``socket.handshake`` reads from the ASGI scope."""
+    environ.pop("wsgi.input", None)
+    scope = environ.get("asgi.scope")
+    if scope is not None and scope.get("type") == "websocket":
+        kept = {key: environ[key] for key in _ENVIRON_KEPT if key in environ}
+        environ.clear()
+        environ.update(kept)
 
 
 class SioEngine(engineio.AsyncServer):  # type: ignore[misc]
@@ -101,7 +128,9 @@ class SioEngine(engineio.AsyncServer):  # type: ignore[misc]
         if max_outgoing_buffer is not None and max_outgoing_buffer <= 0:
             raise ValueError("max_outgoing_buffer must be positive or None")
         self.max_outgoing_buffer = max_outgoing_buffer
-        self._ping_tasks: dict[str, asyncio.Task[Any]] = {}
+        self.heartbeat = Heartbeat(self)
+        #: What the OPEN packet of every session advertises (shared by their queues).
+        self._handshake: dict[str, int] | None = None
         self._guards: dict[str, WebSocketGuard] = {}
         self._polling: set[str] = set()
         self._posting: set[str] = set()
@@ -109,20 +138,26 @@ class SioEngine(engineio.AsyncServer):  # type: ignore[misc]
 
     # ---- requests ----------------------------------------------------------
 
-    async def handle_request(self, scope: Scope, receive: Receive, send: Send) -> Any:
+    def handle_request(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[Any]:
+        """The coroutine serving one request.
+
+        This is no coroutine itself, so that its frame and the parsed query do not
+        last as long as a WebSocket does.
+        """
         query = parse_qs(scope.get("query_string", b"").decode("utf-8", "replace"))
         sid = query["sid"][0] if "sid" in query else None
         refusal = self._refusal(scope, query)
         if refusal is not None:
-            return await self._answer(scope, receive, send, self._bad(refusal))
+            return self._answer(scope, receive, send, self._bad(refusal))
         if scope["type"] == "websocket":
-            return await self._handle_websocket(scope, receive, send, sid)
+            return self._handle_websocket(scope, receive, send, sid)
         if sid is not None and "j" not in query:
             if scope["method"] == "POST":
-                return await self._handle_post(scope, receive, send, sid)
+                return self._handle_post(scope, receive, send, sid)
             if scope["method"] == "GET":
-                return await self._handle_poll(scope, receive, send, sid)
-        return await super().handle_request(scope, receive, send)
+                return self._handle_poll(scope, receive, send, sid)
+        coroutine: Awaitable[Any] = super().handle_request(scope, receive, send)
+        return coroutine
 
     def _refusal(self, scope: Scope, query: dict[str, list[str]]) -> str | None:
         transport = query["transport"][0] if "transport" in query else None
@@ -215,10 +250,9 @@ class SioEngine(engineio.AsyncServer):  # type: ignore[misc]
             await send({"type": "websocket.accept"})
             await send({"type": "websocket.close", "code": 1000})
             return None
-        guard = WebSocketGuard(receive, send, self._inspect_frame, sid)
+        guard = WebSocketGuard(receive, send, self, sid)
         if sid is not None and socket is not None:
             self._guards[sid] = guard
-        token = _opening.set(guard)
         try:
             return await super().handle_request(scope, guard.receive, guard.send)
         except asyncio.CancelledError:
@@ -229,30 +263,34 @@ class SioEngine(engineio.AsyncServer):  # type: ignore[misc]
                 task.uncancel()
             return None
         finally:
-            _opening.reset(token)
             if guard.sid is not None and self._guards.get(guard.sid) is guard:
                 del self._guards[guard.sid]
             if socket is not None and socket.upgrading and not socket.upgraded:
                 socket.upgrading = False  # a failed upgrade: the session goes on polling
 
-    async def _inspect_frame(self, guard: WebSocketGuard, data: str | bytes) -> bool:
-        """Whether python-engineio may have ``data``; if not, close what it belongs to.
+    def guard_of(self, sid: str) -> WebSocketGuard | None:
+        """The guard of session ``sid``'s WebSocket, if it has one."""
+        return self._guards.get(sid)
+
+    def check_frame(self, data: str | bytes) -> str | None:
+        """Why python-engineio may not have ``data``, or None when it may."""
+        if len(data) > self.max_http_buffer_size:
+            return str(self.reason.TRANSPORT_ERROR)
+        if not is_packet(data):
+            return str(self.reason.PARSE_ERROR)
+        return None
+
+    async def refuse_frame(self, guard: WebSocketGuard, reason: str, data: str | bytes) -> None:
+        """Close what a refused frame belongs to.
 
         Before an upgrade completes only the WebSocket is dropped, as Node drops
         a failed probe; the session goes on polling.
         """
-        if len(data) > self.max_http_buffer_size:
-            reason = self.reason.TRANSPORT_ERROR
-        elif not is_packet(data):
-            reason = self.reason.PARSE_ERROR
-        else:
-            return True
         logger.info("%s: %s on WebSocket (%.100r), closing", guard.sid, reason, data)
         sid = guard.sid
         socket = self.sockets.get(sid) if sid is not None else None
         if sid is not None and socket is not None and socket.upgraded:
             await self.close_session(sid, reason)
-        return False
 
     # ---- sessions ----------------------------------------------------------
 
@@ -277,39 +315,46 @@ class SioEngine(engineio.AsyncServer):  # type: ignore[misc]
 
     def create_queue(self, *args: Any, **kwargs: Any) -> OutgoingQueue:
         """The outgoing queue of each connection."""
-        interval = self.ping_interval + self.ping_interval_grace_period
-        handshake = {
-            "pingInterval": round(interval * 1000),
-            "pingTimeout": round(self.ping_timeout * 1000),
-        }
-        return OutgoingQueue(self.max_outgoing_buffer, handshake)
+        if self._handshake is None:
+            interval = self.ping_interval + self.ping_interval_grace_period
+            self._handshake = {
+                "pingInterval": round(interval * 1000),
+                "pingTimeout": round(self.ping_timeout * 1000),
+            }
+        return OutgoingQueue(self.max_outgoing_buffer, self._handshake)
 
-    def _overflow(self, sid: str) -> None:
+    def overflowed(self, sid: str) -> None:
+        """Close session ``sid``, whose client stopped reading."""
         logger.warning("%s: over %s bytes wait to be sent, closing", sid, self.max_outgoing_buffer)
-        task = asyncio.ensure_future(
-            self.close_session(sid, self.reason.TRANSPORT_ERROR, abort=True)
-        )
+        self._spawn(self.close_session(sid, self.reason.TRANSPORT_ERROR, abort=True))
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def _trigger_event(self, event: str, *args: Any, **kwargs: Any) -> Any:
         if event == "connect":
-            self._opened(args[0])
+            self._opened(args[0], args[1])
         elif event == "disconnect":
             self._closed(args[0], args[1])
         return await super()._trigger_event(event, *args, **kwargs)
 
-    def _opened(self, sid: str) -> None:
+    def _opened(self, sid: str, environ: dict[str, Any]) -> None:
+        """Session ``sid`` is new: it becomes a `Connection`, the guard of its WebSocket
+        (the environ's ASGI ``send`` is the guard's) learns its id, its environ slims."""
         socket = self.sockets.get(sid)
         if socket is not None:
-            socket.queue.on_overflow = functools.partial(self._overflow, sid)
-        guard = _opening.get()
-        if guard is not None and guard.sid is None:
+            socket.__class__ = Connection
+            socket.queue.owner = socket
+            self.heartbeat.start()
+        guard = getattr(environ.get("asgi.send"), "__self__", None)
+        if isinstance(guard, WebSocketGuard) and guard.sid is None:
             guard.sid = sid
             self._guards[sid] = guard
+        _slim(environ)
 
     def _closed(self, sid: str, reason: str) -> None:
-        self._cancel_ping(sid)
         if reason == self.reason.CLIENT_DISCONNECT:
             # Node answers a long-poll still pending at once; python-engineio would
             # leave it hanging for a whole ping interval.
@@ -319,47 +364,25 @@ class SioEngine(engineio.AsyncServer):  # type: ignore[misc]
 
     # ---- heartbeat ---------------------------------------------------------
 
-    def start_background_task(self, target: Any, *args: Any, **kwargs: Any) -> Any:
-        owner = getattr(target, "__self__", None)
-        if not isinstance(owner, AsyncSocket) or target.__func__ is not AsyncSocket._send_ping:
-            return super().start_background_task(target, *args, **kwargs)
-        task = super().start_background_task(self._heartbeat, owner)
-        sid = owner.sid
-        self._ping_tasks[sid] = task
-        task.add_done_callback(functools.partial(self._forget_ping, sid))
-        return task
+    def ping_timed_out(self, sid: str) -> None:
+        """Close session ``sid``, whose PING got no PONG in time."""
+        self._spawn(self.close_session(sid, self.reason.PING_TIMEOUT))
+        guard = self._guards.get(sid)
+        if guard is not None:  # a peer that is gone may never finish the closing handshake
+            loop = asyncio.get_running_loop()
+            loop.call_later(self.ping_timeout, self._drop_websocket, sid, guard)
 
-    async def _heartbeat(self, socket: Any) -> None:
-        """Ping after the interval, then close the session if no PONG came in time."""
-        await socket._send_ping()
-        sent = socket.last_ping
-        if sent is None or socket.closing or socket.closed:
-            return
-        await asyncio.sleep(self.ping_timeout)
-        if socket.last_ping == sent:
-            logger.info("%s: no PONG within %s s, closing", socket.sid, self.ping_timeout)
-            await self.close_session(socket.sid, self.reason.PING_TIMEOUT)
+    def _drop_websocket(self, sid: str, guard: WebSocketGuard) -> None:
+        if self._guards.get(sid) is guard:
+            logger.info("%s: WebSocket still open after closing, dropping it", sid)
+            guard.abort()
 
     def ping_overdue(self, sid: str) -> bool:
         """Whether ``sid`` has left a PING unanswered for most of ``ping_timeout``.
 
-        A WebSocket whose reads time out at that moment died of a ping timeout,
-        whichever of the two deadlines fired first.
+        A WebSocket that drops at that moment (uvicorn's own keepalive may notice
+        a dead peer first) died of a ping timeout.
         """
         connection = self.sockets.get(sid)
         sent: float | None = getattr(connection, "last_ping", None)
         return sent is not None and time.time() - sent >= self.ping_timeout / 2
-
-    def _forget_ping(self, sid: str, task: asyncio.Task[Any]) -> None:
-        if self._ping_tasks.get(sid) is task:
-            del self._ping_tasks[sid]
-
-    def _cancel_ping(self, sid: str) -> None:
-        """Stop the pending ping of a closed connection, unless it is the one closing it.
-
-        python-engineio would keep the task, and the socket, alive a whole interval.
-        """
-        task = self._ping_tasks.get(sid)
-        if task is not None and task is not asyncio.current_task():
-            del self._ping_tasks[sid]
-            task.cancel()

@@ -42,18 +42,19 @@ class LocalManager(AsyncManager):  # type: ignore[misc]
         super().__init__(*args, **kwargs)
         self.socket_rooms: dict[tuple[str, str], set[str]] = {}
 
-    # ---- the reverse index (namespace, sid) -> rooms follows every membership change
+    # ---- the reverse index (namespace, sid) -> rooms follows every membership change,
+    # but for each socket's own room: most sockets are in no other, and need no entry
 
     def basic_enter_room(
         self, sid: str, namespace: str, room: str | None, eio_sid: str | None = None
     ) -> None:
         super().basic_enter_room(sid, namespace, room, eio_sid=eio_sid)
-        if room is not None:
+        if room is not None and room != sid:
             self.socket_rooms.setdefault((namespace, sid), set()).add(room)
 
     def basic_leave_room(self, sid: str, namespace: str, room: str | None) -> None:
         super().basic_leave_room(sid, namespace, room)
-        if room is None:
+        if room is None or room == sid:
             return
         rooms = self.socket_rooms.get((namespace, sid))
         if rooms is not None:
@@ -68,11 +69,14 @@ class LocalManager(AsyncManager):  # type: ignore[misc]
         self.socket_rooms.pop((namespace, sid), None)
 
     def get_rooms(self, sid: str, namespace: str) -> list[str]:
-        return list(self.socket_rooms.get((namespace, sid), ()))
+        return list(self.rooms_of(sid, namespace))
 
     def rooms_of(self, sid: str, namespace: str) -> frozenset[str]:
         """The rooms ``sid`` is in, its own id included."""
-        return frozenset(self.socket_rooms.get((namespace, sid), ()))
+        rooms = self.socket_rooms.get((namespace, sid), ())
+        if sid in self.rooms.get(namespace, {}).get(sid, ()):
+            return frozenset((sid, *rooms))
+        return frozenset(rooms)
 
     def select(
         self, namespace: str, rooms: Collection[str], except_rooms: Collection[str]
@@ -125,16 +129,26 @@ class LocalManager(AsyncManager):  # type: ignore[misc]
         rooms: Collection[str],
         except_rooms: Collection[str],
     ) -> int:
-        """Queue an encoded packet for every selected local socket; how many got it."""
+        """Queue an encoded packet for every selected local socket; how many got it.
+
+        The packets go straight into each connection's queue: one Engine.IO
+        packet per frame, encoded once for all recipients, no await per recipient.
+        """
         recipients = self.select(namespace, rooms, except_rooms)
         if not recipients:
             return 0
         packets = [eio_packet.Packet(eio_packet.MESSAGE, frame) for frame in frames]
-        send = self.server.eio.send_packet
+        connections = self.server.eio.sockets
+        sent = 0
         for _, eio_sid in recipients:
+            connection = connections.get(eio_sid)
+            if connection is None or connection.closed:
+                continue
+            queue = connection.queue
             for pkt in packets:
-                await send(eio_sid, pkt)
-        return len(recipients)
+                queue.put_nowait(pkt)
+            sent += 1
+        return sent
 
     # ---- server-wide operations; RedisManager extends each one to the other servers
 

@@ -368,3 +368,17 @@ async def test_unanswered_ping_closes_the_websocket_itself(serve_app: Serve) -> 
         assert await closed(ws, timeout=2) is not None
         assert loop.time() - started < 1
     assert await served.reason() == DisconnectReason.PING_TIMEOUT
+
+
+@pytest.mark.parametrize("joined", [False, True], ids=["engine only", "with a socket"])
+async def test_close_packet_on_a_websocket_closes_it(served: Served, joined: bool) -> None:
+    async with served.websocket() as ws:
+        await ws.recv()  # the handshake
+        if joined:
+            await ws.send("40")
+            assert str(await recv(ws)).startswith("40{")
+        await ws.send("1")
+        assert await closed(ws, timeout=2) is not None
+    if joined:
+        assert await served.reason() == DisconnectReason.TRANSPORT_CLOSE  # as in Node
+    assert not served.app.server.eio.sockets
