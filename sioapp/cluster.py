@@ -132,7 +132,7 @@ class RedisManager(ClusterLink):
             if "request_id" in message:
                 await self._reply(message, _pack(reply))
 
-        self._spawn(run())
+        self._tasks.spawn(run())
 
     async def _on_acks(self, message: Message) -> None:
         async def run() -> None:
@@ -147,7 +147,7 @@ class RedisManager(ClusterLink):
                 message, {"responses": _pack(acks.responses), "timed_out": acks.timed_out}
             )
 
-        self._spawn(run())
+        self._tasks.spawn(run())
 
     # ---- server-wide operations, on every server --------------------------------
 

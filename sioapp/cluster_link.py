@@ -22,6 +22,7 @@ from sioapp.broadcast import BroadcastOperator
 from sioapp.errors import EventError
 from sioapp.manager import LocalManager
 from sioapp.outbox import Outbox
+from sioapp.tasks import TaskSet
 
 if TYPE_CHECKING:
     from sioapp.app import SioApp
@@ -104,7 +105,7 @@ class ClusterLink(LocalManager, AsyncRedisManager):  # type: ignore[misc]
         self.thread: asyncio.Future[None] | None = None
         self._subscribed = asyncio.Event()
         self._requests: dict[str, _Request] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = TaskSet()
         self._warned = False
         self._outbox = Outbox()
         #: What to do with each kind of message from another server.
@@ -324,11 +325,6 @@ class ClusterLink(LocalManager, AsyncRedisManager):  # type: ignore[misc]
                 await self._commands[message["type"]](message)
         except Exception:
             logger.exception("cannot handle cluster message %.200r", raw)
-
-    def _spawn(self, work: Awaitable[None]) -> None:
-        task = asyncio.ensure_future(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     def _operator(self, message: Message) -> BroadcastOperator:
         return BroadcastOperator(

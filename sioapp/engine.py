@@ -44,6 +44,7 @@ from starlette.types import Receive, Scope, Send
 from sioapp.connection import Connection
 from sioapp.heartbeat import Heartbeat
 from sioapp.outgoing import DEFAULT_MAX_OUTGOING_BUFFER, OutgoingQueue
+from sioapp.tasks import TaskSet
 from sioapp.websocket_guard import WebSocketGuard
 
 __all__ = ["SioEngine", "decode_packet", "is_packet"]
@@ -134,7 +135,7 @@ class SioEngine(engineio.AsyncServer):  # type: ignore[misc]
         self._guards: dict[str, WebSocketGuard] = {}
         self._polling: set[str] = set()
         self._posting: set[str] = set()
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks = TaskSet()
 
     # ---- requests ----------------------------------------------------------
 
@@ -326,12 +327,7 @@ class SioEngine(engineio.AsyncServer):  # type: ignore[misc]
     def overflowed(self, sid: str) -> None:
         """Close session ``sid``, whose client stopped reading."""
         logger.warning("%s: over %s bytes wait to be sent, closing", sid, self.max_outgoing_buffer)
-        self._spawn(self.close_session(sid, self.reason.TRANSPORT_ERROR, abort=True))
-
-    def _spawn(self, coro: Any) -> None:
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.spawn(self.close_session(sid, self.reason.TRANSPORT_ERROR, abort=True))
 
     async def _trigger_event(self, event: str, *args: Any, **kwargs: Any) -> Any:
         if event == "connect":
@@ -366,7 +362,7 @@ class SioEngine(engineio.AsyncServer):  # type: ignore[misc]
 
     def ping_timed_out(self, sid: str) -> None:
         """Close session ``sid``, whose PING got no PONG in time."""
-        self._spawn(self.close_session(sid, self.reason.PING_TIMEOUT))
+        self._tasks.spawn(self.close_session(sid, self.reason.PING_TIMEOUT))
         guard = self._guards.get(sid)
         if guard is not None:  # a peer that is gone may never finish the closing handshake
             loop = asyncio.get_running_loop()

@@ -30,6 +30,7 @@ from sioapp.manager import LocalManager
 from sioapp.reasons import DisconnectReason
 from sioapp.serialization import OrjsonPacket
 from sioapp.socket import Socket
+from sioapp.tasks import TaskSet
 
 if TYPE_CHECKING:
     from sioapp.app import SioApp
@@ -111,9 +112,9 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
         self.sockets: dict[str, Socket] = {}
         self._close_reasons: dict[str, DisconnectReason] = {}
         self._connect_timers: dict[str, asyncio.TimerHandle] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = TaskSet()
         #: The event handlers still running.
-        self._handlers: set[asyncio.Task[None]] = set()
+        self._handlers = TaskSet()
 
     def _engineio_server_class(self) -> type[SioEngine]:
         return SioEngine
@@ -163,12 +164,7 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
         logger.info(
             "connection %s sent no CONNECT within %s s, closing", eio_sid, self.connect_timeout
         )
-        self._spawn(self.close_connection(eio_sid, DisconnectReason.FORCED_CLOSE))
-
-    def _spawn(self, coro: Any) -> None:
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.spawn(self.close_connection(eio_sid, DisconnectReason.FORCED_CLOSE))
 
     async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
         try:
@@ -277,8 +273,7 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
             return
         task = _event_task(dispatch.run_event(self.app, socket, data[0], data[1:], ack_id))
         if not task.done():
-            self._handlers.add(task)
-            task.add_done_callback(self._handlers.discard)
+            self._handlers.keep(task)
 
     async def _trigger_event(self, event: str, namespace: str, *args: Any) -> Any:
         # python-socketio calls this only for "disconnect": every other event goes
@@ -307,7 +302,7 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
         deadline = loop.time() + timeout
         caller = asyncio.current_task()  # a handler closing the app does not wait for itself
 
-        def others() -> set[asyncio.Task[None]]:
+        def others() -> set[asyncio.Task[Any]]:
             return {task for task in self._handlers if task is not caller}
 
         while others() and loop.time() < deadline:
