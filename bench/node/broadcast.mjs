@@ -2,33 +2,27 @@
 // sender connection asks the server for `--messages` broadcasts to that room,
 // one after the other (the next as soon as the server acked the previous one).
 // Every member times every message from the moment the sender emitted it.
-import { parseArgs } from "node:util";
 import {
   connectAll,
   disconnectAll,
   latencySummary,
   report,
+  settings,
   waitForEnd,
   waitForGo,
 } from "./lib/driver.mjs";
 
-const { values } = parseArgs({
-  options: {
-    url: { type: "string" },
-    clients: { type: "string", default: "500" },
-    messages: { type: "string", default: "200" },
-    warmup: { type: "string", default: "10" },
-  },
+const { url, clients, messages, warmup } = settings({
+  clients: 500,
+  messages: 200,
+  warmup: 10,
 });
-const clients = Number(values.clients);
-const messages = Number(values.messages);
-const warmup = Number(values.warmup);
 
 const ROOM = "bench";
 const TEXT = "news from the benchmark";
 
-const members = await connectAll(values.url, clients);
-const [sender] = await connectAll(values.url, 1);
+const members = await connectAll(url, clients);
+const [sender] = await connectAll(url, 1);
 const joined = await Promise.all(members.map((s) => s.emitWithAck("join", { room: ROOM })));
 const badJoins = joined.filter((ack) => ack !== true);
 if (badJoins.length > 0) throw new Error(`join failed: ${JSON.stringify(badJoins[0])}`);

@@ -2,20 +2,13 @@
 // main namespace, waiting for the server's CONNECT, disconnecting and starting
 // over, `--connects` times in all. Every connect is timed.
 import { setTimeout as sleep } from "node:timers/promises";
-import { parseArgs } from "node:util";
-import { connected, latencySummary, open, report, waitForGo } from "./lib/driver.mjs";
+import { connected, latencySummary, open, report, settings, waitForGo } from "./lib/driver.mjs";
 
-const { values } = parseArgs({
-  options: {
-    url: { type: "string" },
-    connects: { type: "string", default: "1000" },
-    concurrency: { type: "string", default: "10" },
-    warmup: { type: "string", default: "50" },
-  },
+const { url, connects, concurrency, warmup } = settings({
+  connects: 1000,
+  concurrency: 10,
+  warmup: 50,
 });
-const connects = Number(values.connects);
-const concurrency = Number(values.concurrency);
-const warmup = Number(values.warmup);
 
 /** Run `count` connect-disconnect cycles over `concurrency` loops. */
 async function cycles(count, latencies) {
@@ -25,7 +18,7 @@ async function cycles(count, latencies) {
     while (next < count) {
       const i = next++;
       const started = performance.now();
-      const socket = open(values.url);
+      const socket = open(url);
       try {
         await connected(socket);
         latencies[i] = performance.now() - started;

@@ -1,26 +1,20 @@
 // Echo with ack: every connection sends `--acks` echo events one after the
 // other, each as soon as the previous ack came back, and times every ack.
-import { parseArgs } from "node:util";
 import {
   connectAll,
   disconnectAll,
   latencySummary,
   report,
+  settings,
   waitForEnd,
   waitForGo,
 } from "./lib/driver.mjs";
 
-const { values } = parseArgs({
-  options: {
-    url: { type: "string" },
-    connections: { type: "string", default: "50" },
-    acks: { type: "string", default: "400" },
-    warmup: { type: "string", default: "20" },
-  },
+const { url, connections, acks, warmup } = settings({
+  connections: 50,
+  acks: 400,
+  warmup: 20,
 });
-const connections = Number(values.connections);
-const acks = Number(values.acks);
-const warmup = Number(values.warmup);
 
 const TEXT = "hello from the benchmark";
 const TAGS = ["alpha", "beta", "gamma"];
@@ -39,7 +33,7 @@ async function echoes(socket, count, into) {
   return bad;
 }
 
-const sockets = await connectAll(values.url, connections);
+const sockets = await connectAll(url, connections);
 const warmupBad = (await Promise.all(sockets.map((s) => echoes(s, warmup)))).flat();
 report({ ready: true, connections: sockets.length, warmup_errors: warmupBad.length });
 await waitForGo();

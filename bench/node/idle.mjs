@@ -2,36 +2,30 @@
 // namespace and stay open, doing nothing, until the runner has read the
 // server's memory. `--warmup` connections opened before stay open too.
 import { setTimeout as sleep } from "node:timers/promises";
-import { parseArgs } from "node:util";
 import {
   connectAll,
   disconnectAll,
   latencySummary,
   report,
+  settings,
   waitForEnd,
   waitForGo,
 } from "./lib/driver.mjs";
 
-const { values } = parseArgs({
-  options: {
-    url: { type: "string" },
-    connections: { type: "string", default: "2000" },
-    warmup: { type: "string", default: "20" },
-    settle: { type: "string", default: "1000" },
-  },
+const { url, connections, warmup, settle: settleMs } = settings({
+  connections: 2000,
+  warmup: 20,
+  settle: 1000,
 });
-const connections = Number(values.connections);
-const warmup = Number(values.warmup);
-const settleMs = Number(values.settle);
 
-const early = await connectAll(values.url, warmup);
+const early = await connectAll(url, warmup);
 await sleep(settleMs);
 report({ ready: true, connections: early.length });
 await waitForGo();
 
 const latencies = new Float64Array(connections);
 const started = performance.now();
-const sockets = await connectAll(values.url, connections, latencies);
+const sockets = await connectAll(url, connections, latencies);
 const seconds = (performance.now() - started) / 1000;
 // Let the server finish what connecting started before its memory is read.
 await sleep(settleMs);

@@ -7,26 +7,25 @@
 // counted exactly: each acked message is expected once by every other member of its room.
 // After the last message the driver waits for the acks still due, then for deliveries
 // until all expected ones came or none came for `--drain` seconds.
-import { parseArgs } from "node:util";
-import { connectAll, disconnectAll, report, waitForEnd, waitForGo } from "./lib/driver.mjs";
+import {
+  connectAll,
+  disconnectAll,
+  report,
+  settings,
+  waitForEnd,
+  waitForGo,
+} from "./lib/driver.mjs";
 
-const { values } = parseArgs({
-  options: {
-    url: { type: "string" },
-    clients: { type: "string", default: "1000" },
-    rooms: { type: "string", default: "100" },
-    rate: { type: "string", default: "0.25" },
-    duration: { type: "string", default: "300" },
-    "ack-timeout": { type: "string", default: "30" },
-    drain: { type: "string", default: "5" },
-  },
+const { url, clients, rooms, rate, duration, "ack-timeout": ackTimeout, drain } = settings({
+  clients: 1000,
+  rooms: 100,
+  rate: 0.25,
+  duration: 300,
+  "ack-timeout": 30,
+  drain: 5,
 });
-const clients = Number(values.clients);
-const rooms = Number(values.rooms);
-const rate = Number(values.rate);
-const duration = Number(values.duration);
-const ackTimeoutMs = Number(values["ack-timeout"]) * 1000;
-const drainMs = Number(values.drain) * 1000;
+const ackTimeoutMs = ackTimeout * 1000;
+const drainMs = drain * 1000;
 
 const TEXT = "a chat message of the soak, about as long as a short sentence";
 const TICK_MS = 10;
@@ -204,7 +203,7 @@ function tally() {
 }
 
 // ---- the run
-const sockets = await connectAll(values.url, clients);
+const sockets = await connectAll(url, clients);
 let closing = false;
 let disconnects = 0;
 let firstDisconnect = null;

@@ -6,10 +6,24 @@
 // memory) between the two lines, so setup and warm-up are never measured,
 // then closes stdin: a driver may keep its connections open until then.
 import { createInterface } from "node:readline";
+import { parseArgs } from "node:util";
 import { io } from "socket.io-client";
 
 /** Connections opened at once by `connectAll`; more would only fill the listen backlog. */
 const CONNECT_BATCH = 100;
+
+/** The command line: `--url`, and a number for each setting of `defaults`
+ * (`{acks: 400}` takes `--acks=N`, 400 when absent). */
+export function settings(defaults) {
+  const options = { url: { type: "string" } };
+  for (const [name, value] of Object.entries(defaults)) {
+    options[name] = { type: "string", default: String(value) };
+  }
+  const { values } = parseArgs({ options });
+  const parsed = { url: values.url };
+  for (const name of Object.keys(defaults)) parsed[name] = Number(values[name]);
+  return parsed;
+}
 
 /** One WebSocket connection to `url`, not yet connected. */
 export function open(url) {
