@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import orjson
-from pydantic_core import to_jsonable_python
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
@@ -22,6 +21,7 @@ from sioapp.broadcast import BroadcastOperator
 from sioapp.errors import EventError
 from sioapp.manager import LocalManager
 from sioapp.outbox import Outbox
+from sioapp.serialization import to_wire
 from sioapp.tasks import TaskSet
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ class ClusterUnavailable(EventError):
 
 
 def _dumps(message: Message) -> bytes:
-    return orjson.dumps(message, default=to_jsonable_python, option=orjson.OPT_NON_STR_KEYS)
+    return orjson.dumps(message, default=to_wire, option=orjson.OPT_NON_STR_KEYS)
 
 
 def _selection(op: BroadcastOperator) -> Message:

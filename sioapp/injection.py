@@ -220,12 +220,17 @@ class PayloadFields:
             raise
 
 
+#: Containers whose items, when not given, may be anything, ``bytes`` included.
+_BARE_CONTAINERS = (tuple, list, dict, set, frozenset)
+
+
 def _holds_bytes(annotation: Any, seen: set[int]) -> bool:
-    """Whether ``bytes`` appear anywhere in ``annotation``, models' fields included."""
+    """Whether ``bytes`` may appear anywhere in ``annotation``, models' fields included:
+    written out, or as ``Any`` or the items of a bare ``tuple``, ``list``, ``dict``..."""
     if id(annotation) in seen:
         return False
     seen.add(id(annotation))
-    if annotation in (bytes, bytearray):
+    if annotation in (bytes, bytearray, Any) or annotation in _BARE_CONTAINERS:
         return True
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return any(_holds_bytes(f.annotation, seen) for f in annotation.model_fields.values())
@@ -247,7 +252,7 @@ class AckSerializer:
     annotation: Any = inspect.Signature.empty
     #: The annotation when it is a model class: an instance of exactly it needs no validation.
     model: type[BaseModel] | None = None
-    #: The annotation holds ``bytes`` somewhere: they are sent as binary attachments.
+    #: The annotation may hold ``bytes`` somewhere: they are sent as binary attachments.
     binary: bool = False
 
     @classmethod
@@ -256,7 +261,8 @@ class AckSerializer:
             return cls(adapter=None, several=False, annotation=annotation)
         if annotation is None or annotation is type(None):
             return cls(adapter=None, several=False, annotation=annotation)
-        several = get_origin(_strip_annotated(annotation)) is tuple
+        plain = _strip_annotated(annotation)
+        several = plain is tuple or get_origin(plain) is tuple
         model = (
             annotation
             if isinstance(annotation, type) and issubclass(annotation, BaseModel)

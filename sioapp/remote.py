@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from sioapp.broadcast import BroadcastOperator
 from sioapp.handshake import Handshake
-from sioapp.socket import Rooms
+from sioapp.serialization import to_wire
 
 if TYPE_CHECKING:
     from sioapp.app import SioApp
@@ -37,7 +37,8 @@ class RemoteSocket:
     """A socket of this server or of another one, as Node's ``RemoteSocket``.
 
     ``handshake``, ``rooms`` and ``data`` are what the owning server had when the
-    socket was fetched; for a socket of this server ``data`` is its live dict.
+    socket was fetched; for a socket of this server ``rooms`` is its live view
+    and ``data`` its live dict.
     ``emit``, ``join``, ``leave`` and ``disconnect`` reach the socket wherever it
     is; on this server they act on it directly.
     """
@@ -46,7 +47,7 @@ class RemoteSocket:
     nsp: str
     id: str
     handshake: Handshake = field(repr=False)
-    rooms: Rooms
+    rooms: Set[str]
     data: dict[str, Any]
     socket: Socket | None = field(default=None, repr=False)
     """The socket itself when it is on this server."""
@@ -66,7 +67,7 @@ class RemoteSocket:
             namespace,
             raw["id"],
             _handshake(raw["handshake"]),
-            Rooms(raw["rooms"]),
+            frozenset(raw["rooms"]),
             raw["data"],
         )
 
@@ -107,5 +108,5 @@ class RemoteSocket:
             "id": self.id,
             "handshake": self.handshake.to_dict(),
             "rooms": sorted(self.rooms),
-            "data": self.data,
+            "data": to_wire(self.data),
         }

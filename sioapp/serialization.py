@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Set
 from typing import Any
 
 import orjson
@@ -21,16 +22,27 @@ MAX_NESTING = 254
 def to_wire(value: Any) -> Any:
     """Make ``value`` JSON-ready: pydantic models, dataclasses, dates... become plain data.
 
-    ``bytes`` stay binary wherever they sit in plain dicts, lists and tuples, so they
+    Read-only mappings (``socket.handshake.auth``, ``headers``, ``query``) become
+    objects and sets (``socket.rooms``) arrays, sorted when their items can be.
+    ``bytes`` stay binary wherever they sit in mappings, lists and tuples, so they
     travel as Socket.IO attachments, as in Node.
     """
     if isinstance(value, _PASS_THROUGH):
         return value
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return {key: to_wire(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [to_wire(item) for item in value]
+    if isinstance(value, Set):
+        return [to_wire(item) for item in _ordered(value)]
     return to_jsonable_python(value)
+
+
+def _ordered(items: Set[Any]) -> list[Any]:
+    try:
+        return sorted(items)
+    except TypeError:
+        return list(items)
 
 
 def _dumps(obj: Any) -> str:
