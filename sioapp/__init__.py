@@ -17,7 +17,7 @@ from sioapp.reasons import DisconnectReason
 from sioapp.remote import RemoteSocket
 from sioapp.routing import Router
 from sioapp.server_events import ServerAcks
-from sioapp.socket import Rooms, Socket
+from sioapp.socket import Rooms, Socket, SocketDisconnected
 
 __all__ = [
     "AuthValidationError",
@@ -39,6 +39,7 @@ __all__ = [
     "ServerAcks",
     "SioApp",
     "Socket",
+    "SocketDisconnected",
 ]
 
 __version__ = "0.1.0"

@@ -90,6 +90,10 @@ class SioApp:
     (their acks still reach the clients) before it cancels them and disconnects
     every client with ``server shutting down``.
 
+    ``max_rooms_per_socket`` bounds the rooms one socket may join, its own room
+    not counted: ``socket.join`` past it raises `EventError` ``too_many_rooms``
+    (``None``, the default, sets no bound).
+
     ``gc_threshold`` tunes Python's garbage collector while the app serves: the
     objects alive at startup are frozen out of collections and the youngest
     generation is collected every ``gc_threshold`` allocations (Python's default
@@ -100,7 +104,11 @@ class SioApp:
     (``{"production": "https://chat.example.com"}``). The contract is served at
     ``docs_url`` (an HTML page), ``{docs_url}.json`` and ``{docs_url}.yaml``;
     ``docs_url=None`` serves none of them; ``docs_dependencies`` (FastAPI
-    ``Depends(...)``, as in a route's ``dependencies=``) guard all of them.
+    ``Depends(...)``, as in a route's ``dependencies=``) guard all of them, and
+    only them: FastAPI's own ``/docs``, ``/redoc`` and ``/openapi.json`` stay open.
+    To close those too, pass ``fastapi=FastAPI(docs_url=None, redoc_url=None,
+    openapi_url=None)``, and serve them again behind the same dependencies if they
+    are wanted (``FastAPI(dependencies=...)`` does not guard them).
     """
 
     def __init__(
@@ -122,6 +130,7 @@ class SioApp:
         docs_url: str | None = "/asyncapi",
         docs_dependencies: Sequence[params.Depends] = (),
         gc_threshold: int | None = DEFAULT_GC_THRESHOLD,
+        max_rooms_per_socket: int | None = None,
         **server_options: Any,
     ) -> None:
         unknown = sorted(set(server_options) - SERVER_OPTIONS)
@@ -134,6 +143,8 @@ class SioApp:
             raise ValueError("drain_timeout must be a number of seconds, 0 or more")
         if gc_threshold is not None and gc_threshold < 1:
             raise ValueError("gc_threshold must be a positive number of allocations, or None")
+        if max_rooms_per_socket is not None and max_rooms_per_socket < 1:
+            raise ValueError("max_rooms_per_socket must be a positive number of rooms, or None")
         if fastapi is not None and lifespan is not None:
             raise TypeError(
                 "pass lifespan to your FastAPI app, not to SioApp, when giving fastapi="
@@ -143,6 +154,7 @@ class SioApp:
         self.description = description
         self.gc_threshold = gc_threshold
         self.drain_timeout = drain_timeout
+        self.max_rooms_per_socket = max_rooms_per_socket
         self.container = attach(container if container is not None else Container(), self)
         #: The container's ``ContextLocalResource`` providers, closed after each event.
         self.event_resources = event_resources(self.container)

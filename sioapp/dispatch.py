@@ -23,12 +23,21 @@ if TYPE_CHECKING:
     from sioapp.routing import EventHandler, NamespaceRegistry
     from sioapp.socket import Socket
 
-__all__ = ["refusal", "run_connect", "run_disconnect", "run_event"]
+__all__ = ["refusal", "run_connect", "run_disconnect", "run_event", "shown"]
 
 logger = logging.getLogger("sioapp")
 
 EXCEPTION_EVENT = "exception"
 UNKNOWN_EVENT = "unknown_event"
+#: The longest part of a client's event name repeated in an error reply or a log line.
+SHOWN_NAME_LENGTH = 100
+
+
+def shown(name: str) -> str:
+    """A client's event name cut to `SHOWN_NAME_LENGTH` characters, to repeat it safely."""
+    if len(name) <= SHOWN_NAME_LENGTH:
+        return name
+    return f"{name[:SHOWN_NAME_LENGTH]}... ({len(name)} characters)"
 
 
 async def _run_error_handlers(
@@ -57,14 +66,16 @@ async def _report(
     if isinstance(exc, EventError):
         logger.warning(
             "event %r from %s [%s] failed: %s: %s",
-            ctx.event,
+            shown(ctx.event or ""),
             socket.id,
             socket.nsp,
             exc.code,
             exc.message,
         )
     else:
-        logger.exception("event %r from %s [%s] raised", ctx.event, socket.id, socket.nsp)
+        logger.exception(
+            "event %r from %s [%s] raised", shown(ctx.event or ""), socket.id, socket.nsp
+        )
     await _run_error_handlers(ctx, _error_handlers(ctx.app, handler), exc)
     payload = error_payload(exc)
     if ack_id is not None:
@@ -76,7 +87,7 @@ async def _report(
             socket.eio_sid,
             sio_packet.EVENT,
             socket.nsp,
-            [EXCEPTION_EVENT, {"event": ctx.event, **payload}],
+            [EXCEPTION_EVENT, {"event": shown(ctx.event or ""), **payload}],
         )
 
 
@@ -103,7 +114,9 @@ async def _through_middlewares(
 
         await chain[index].call(ctx, leading=(ctx.socket, ctx.event, args, next_))
         if not called:
-            logger.debug("packet middleware %s dropped %r", chain[index].name, ctx.event)
+            logger.debug(
+                "packet middleware %s dropped %r", chain[index].name, shown(ctx.event or "")
+            )
 
     await step(0)
 
@@ -118,7 +131,7 @@ async def _answer(
 ) -> None:
     """Validate, run the handler and send its ack."""
     if handler is None:
-        raise EventError(UNKNOWN_EVENT, f"No handler for event {ctx.event!r}")
+        raise EventError(UNKNOWN_EVENT, "No handler for this event")
     dependant = handler.dependant
     result = await dependant.call(ctx, args)
     if ack_id is not None:
@@ -211,5 +224,5 @@ async def run_disconnect(
     manager = app.server.manager
     for room in socket.rooms:
         await manager.leave_room(socket.id, socket.nsp, room)
-    object.__setattr__(socket, "_connected", False)
+    socket.left()
     await run_handlers(app, registry.disconnect_handlers, ctx)

@@ -11,7 +11,7 @@ server-wide operation. With one process it is the whole story;
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Set
 from typing import TYPE_CHECKING, Any
 
 from engineio import packet as eio_packet
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from sioapp.socket import Socket
 
 __all__ = ["Frames", "LocalManager"]
+
+_NO_ROOMS: frozenset[str] = frozenset()
 
 #: An encoded Socket.IO packet: its text frame, then its binary attachments.
 Frames = list[str | bytes]
@@ -69,14 +71,14 @@ class LocalManager(AsyncManager):  # type: ignore[misc]
         self.socket_rooms.pop((namespace, sid), None)
 
     def get_rooms(self, sid: str, namespace: str) -> list[str]:
-        return list(self.rooms_of(sid, namespace))
-
-    def rooms_of(self, sid: str, namespace: str) -> frozenset[str]:
-        """The rooms ``sid`` is in, its own id included."""
-        rooms = self.socket_rooms.get((namespace, sid), ())
+        rooms = [*self.joined_rooms(sid, namespace)]
         if sid in self.rooms.get(namespace, {}).get(sid, ()):
-            return frozenset((sid, *rooms))
-        return frozenset(rooms)
+            rooms.append(sid)
+        return rooms
+
+    def joined_rooms(self, sid: str, namespace: str) -> Set[str]:
+        """The rooms ``sid`` joined, its own excepted: the manager's own set, not a copy."""
+        return self.socket_rooms.get((namespace, sid), _NO_ROOMS)
 
     def select(
         self, namespace: str, rooms: Collection[str], except_rooms: Collection[str]

@@ -3,25 +3,74 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Set
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from socketio import packet as sio_packet
 
 from sioapp.broadcast import BroadcastOperator
+from sioapp.errors import EventError
 from sioapp.events import event_and_args
 from sioapp.handshake import Handshake
 from sioapp.reasons import DisconnectReason
+from sioapp.serialization import to_wire
 
 if TYPE_CHECKING:
     from sioapp.app import SioApp
     from sioapp.injection import Dependant
 
-__all__ = ["Rooms", "Socket"]
+__all__ = ["Rooms", "Socket", "SocketDisconnected"]
+
+_T = TypeVar("_T")
+
+FORBIDDEN_ROOM = "forbidden_room"
+TOO_MANY_ROOMS = "too_many_rooms"
 
 
-class Rooms(frozenset[str]):
-    """The rooms a socket is in, its own id included (a snapshot)."""
+class SocketDisconnected(ConnectionError):
+    """An ack was asked of a socket that is disconnected, or that left while it waited."""
+
+
+class Rooms(Set[str]):
+    """The rooms a socket is in, its own id included, as Node's ``socket.rooms``.
+
+    A live, read-only view: it follows every join and leave without being copied,
+    and is empty once the socket has disconnected. Set operations
+    (``socket.rooms - {socket.id}``) return plain frozensets; iterating walks a
+    copy, so a loop may leave the rooms it visits.
+    """
+
+    __slots__ = ("_socket",)
+
+    def __init__(self, socket: Socket) -> None:
+        self._socket = socket
+
+    def _others(self) -> Set[str]:
+        socket = self._socket
+        if not socket._connected:
+            return frozenset()
+        rooms: Set[str] = socket._app.server.manager.joined_rooms(socket._id, socket._nsp)
+        return rooms
+
+    def __contains__(self, room: object) -> bool:
+        socket = self._socket
+        return socket._connected and (room == socket._id or room in self._others())
+
+    def __iter__(self) -> Iterator[str]:
+        if not self._socket._connected:
+            return iter(())
+        return iter((self._socket._id, *self._others()))
+
+    def __len__(self) -> int:
+        return len(self._others()) + 1 if self._socket._connected else 0
+
+    def __repr__(self) -> str:
+        return f"Rooms({sorted(self)!r})"
+
+    @classmethod
+    def _from_iterable(cls, items: Iterable[_T]) -> frozenset[_T]:
+        return frozenset(items)
 
 
 #: Attributes the framework owns; user code may set any other attribute.
@@ -48,6 +97,9 @@ class Socket:
     _app: SioApp
     _packet_middlewares: list[Dependant]
     _reason: DisconnectReason | None
+    _rooms: Rooms
+    _acks: dict[int, asyncio.Future[tuple[Any, ...]]]
+    _ack_ids: Iterator[int]
 
     def __init__(
         self, app: SioApp, sid: str, eio_sid: str, namespace: str, handshake: Handshake
@@ -62,6 +114,9 @@ class Socket:
         setattr_(self, "_connected", False)
         setattr_(self, "_packet_middlewares", [])
         setattr_(self, "_reason", None)
+        setattr_(self, "_rooms", Rooms(self))
+        setattr_(self, "_acks", {})
+        setattr_(self, "_ack_ids", itertools.count(1))
 
     if TYPE_CHECKING:
         # Attributes set by user code (``socket.user = ...``) type-check as Any.
@@ -122,18 +177,28 @@ class Socket:
 
     @property
     def rooms(self) -> Rooms:
-        """The rooms this socket is in, its own id included; empty once disconnected."""
-        if not self._connected:
-            return Rooms()
-        return Rooms(self._app.server.manager.rooms_of(self._id, self._nsp))
+        """The rooms this socket is in, its own id included: a live, read-only view,
+        empty once disconnected."""
+        return self._rooms
 
     async def join(self, rooms: str | Iterable[str]) -> None:
         """Join one room or several; nothing happens once the socket has disconnected
-        (a handler may still be running when its client goes away)."""
+        (a handler may still be running when its client goes away).
+
+        Raises `EventError` ``forbidden_room`` for another socket's id, and
+        ``too_many_rooms`` past the app's ``max_rooms_per_socket``.
+        """
         if not self._connected:
             return
         manager = self._app.server.manager
+        limit = self._app.max_rooms_per_socket
         for room in (rooms,) if isinstance(rooms, str) else rooms:
+            if room == self._id or room in self._rooms:
+                continue
+            if manager.is_sid_room(self._nsp, room):
+                raise EventError(FORBIDDEN_ROOM, "A socket's own room cannot be joined")
+            if limit is not None and len(self._rooms) > limit:
+                raise EventError(TOO_MANY_ROOMS, f"A socket may join at most {limit} rooms")
             await manager.enter_room(self._id, self._nsp, room)
 
     async def leave(self, room: str) -> None:
@@ -178,34 +243,49 @@ class Socket:
         """Send ``event`` and wait for the client's ack.
 
         Returns the ack's argument (a tuple when the client acked with several,
-        ``None`` with none); raises `TimeoutError` after ``timeout`` seconds.
+        ``None`` with none); raises `TimeoutError` after ``timeout`` seconds, and
+        `SocketDisconnected` at once when the socket is disconnected or leaves
+        while waiting.
         """
         name, data = event_and_args(event, args)
         return await self.wait_for_ack(name, data, timeout)
 
     async def wait_for_ack(self, name: str, data: list[Any], timeout: float) -> Any:
-        """Send an already encoded event asking for an ack, and wait for it."""
-        manager = self._app.server.manager
+        """Send an event whose arguments are wire-ready, asking for an ack; wait for it."""
+        if not self._connected:
+            raise SocketDisconnected(f"socket {self._id} is disconnected")
+        ack_id = next(self._ack_ids)
         future: asyncio.Future[tuple[Any, ...]] = asyncio.get_running_loop().create_future()
-
-        def on_ack(*ack: Any) -> None:
-            if not future.done():
-                future.set_result(ack)
-
-        ack_id = manager._generate_ack_id(self._id, on_ack)
-        await self._app.server.send_packet(
-            self._eio_sid, sio_packet.EVENT, self._nsp, [name, *data], ack_id=ack_id
-        )
+        self._acks[ack_id] = future
         try:
+            await self._app.server.send_packet(
+                self._eio_sid, sio_packet.EVENT, self._nsp, [name, *data], ack_id=ack_id
+            )
             ack = await asyncio.wait_for(future, timeout)
         except TimeoutError:
-            manager.callbacks.get(self._id, {}).pop(ack_id, None)
             raise TimeoutError(
                 f"socket {self._id} did not ack {name!r} within {timeout} s"
             ) from None
+        finally:
+            self._acks.pop(ack_id, None)
         if not ack:
             return None
         return ack[0] if len(ack) == 1 else ack
+
+    def receive_ack(self, ack_id: int, args: list[Any]) -> None:
+        """The client acked ``ack_id`` with ``args``; an unknown id is ignored."""
+        future = self._acks.pop(ack_id, None)
+        if future is not None and not future.done():
+            future.set_result(tuple(args))
+
+    def left(self) -> None:
+        """The socket has disconnected: acks still awaited fail at once."""
+        object.__setattr__(self, "_connected", False)
+        acks = self._acks
+        object.__setattr__(self, "_acks", {})
+        for future in acks.values():
+            if not future.done():
+                future.set_exception(SocketDisconnected(f"socket {self._id} disconnected"))
 
     def use(self, middleware: Callable[..., Any]) -> None:
         """Add packet middleware for this socket: ``fn(socket, event, args, next)``.
@@ -231,6 +311,6 @@ class Socket:
         return {
             "id": self._id,
             "handshake": self._handshake.to_dict(),
-            "rooms": sorted(self.rooms),
-            "data": self._data,
+            "rooms": sorted(self._rooms),
+            "data": to_wire(self._data),
         }
