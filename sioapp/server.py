@@ -49,14 +49,20 @@ _ENGINE_REASONS = {
 }
 
 
+#: The largest ack id a client may use: JavaScript's ``Number.MAX_SAFE_INTEGER``.
+MAX_ACK_ID = 2**53 - 1
+#: The most binary attachments one packet may announce.
+MAX_ATTACHMENTS = 100
+
+
 class ParseError(ValueError):
     """A packet that breaks the Socket.IO protocol."""
 
 
 def _check_packet(pkt: Any) -> None:
-    """Refuse what Node's socket.io-parser refuses."""
+    """Refuse what Node's socket.io-parser refuses, and ack ids JavaScript cannot hold."""
     kind, data, ack_id = pkt.packet_type, pkt.data, pkt.id
-    if ack_id is not None and (not isinstance(ack_id, int) or ack_id < 0):
+    if ack_id is not None and (not isinstance(ack_id, int) or not 0 <= ack_id <= MAX_ACK_ID):
         raise ParseError("invalid ack id")
     if kind in (sio_packet.CONNECT, sio_packet.DISCONNECT) and ack_id is not None:
         raise ParseError("only events and acks carry an id")
@@ -115,6 +121,8 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
         self._tasks = TaskSet()
         #: The event handlers still running.
         self._handlers = TaskSet()
+        #: Binary packets waiting for their attachments, with the bytes received so far.
+        self._attachments: dict[str, int] = {}
 
     def _engineio_server_class(self) -> type[SioEngine]:
         return SioEngine
@@ -187,25 +195,43 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
         elif kind in (sio_packet.EVENT, sio_packet.BINARY_EVENT):
             await self._handle_event(eio_sid, namespace, pkt.id, pkt.data)
         else:
-            await self._handle_ack(eio_sid, namespace, pkt.id, pkt.data)
+            self._receive_ack(eio_sid, namespace, pkt.id, pkt.data)
+
+    def _receive_ack(self, eio_sid: str, namespace: str, ack_id: int, args: list[Any]) -> None:
+        sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
+        socket = self.sockets.get(sid) if sid is not None else None
+        if socket is not None:
+            socket.receive_ack(ack_id, args)
 
     def _complete_packet(self, eio_sid: str, data: Any) -> Any:
-        """The packet ``data`` completes, or None while binary attachments are pending."""
+        """The packet ``data`` completes, or None while binary attachments are pending.
+
+        A binary packet may announce at most `MAX_ATTACHMENTS` attachments, of
+        ``max_http_buffer_size`` bytes in all, for a namespace it has joined.
+        """
         pending = self._binary_packet.get(eio_sid)
         if pending is not None:
             if not isinstance(data, bytes):
                 raise ParseError("expected a binary attachment")
+            received = self._attachments[eio_sid] + len(data)
+            if received > self.eio.max_http_buffer_size:
+                raise ParseError("binary attachments larger than max_http_buffer_size")
+            self._attachments[eio_sid] = received
             if not pending.add_attachment(data):
                 return None
             del self._binary_packet[eio_sid]
+            del self._attachments[eio_sid]
             return pending
         if not isinstance(data, str):
             raise ParseError("unexpected binary frame")
         pkt = self.packet_class(encoded_packet=data)
         if pkt.packet_type in (sio_packet.BINARY_EVENT, sio_packet.BINARY_ACK):
-            if pkt.attachment_count <= 0:
-                raise ParseError("binary packet without attachments")
+            if not 0 < pkt.attachment_count <= MAX_ATTACHMENTS:
+                raise ParseError(f"a binary packet has 1 to {MAX_ATTACHMENTS} attachments")
+            if self.manager.sid_from_eio_sid(eio_sid, pkt.namespace or "/") is None:
+                raise ParseError("binary packet for a namespace the client has not joined")
             self._binary_packet[eio_sid] = pkt
+            self._attachments[eio_sid] = 0
             return None
         return pkt
 
@@ -219,6 +245,7 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
         if node_reason is DisconnectReason.TRANSPORT_CLOSE and self.eio.ping_overdue(eio_sid):
             node_reason = DisconnectReason.PING_TIMEOUT
         self._binary_packet.pop(eio_sid, None)
+        self._attachments.pop(eio_sid, None)
         await super()._handle_eio_disconnect(eio_sid, node_reason)
 
     # ---- Socket.IO packets -----------------------------------------------------
@@ -268,7 +295,10 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
         socket = self.sockets.get(sid) if sid is not None else None
         if socket is None or not socket.connected:
             logger.warning(
-                "event %r for namespace %s, which %s has not joined", data[0], namespace, eio_sid
+                "event %r for namespace %.64r, which %s has not joined",
+                dispatch.shown(data[0]),
+                namespace,
+                eio_sid,
             )
             return
         task = _event_task(dispatch.run_event(self.app, socket, data[0], data[1:], ack_id))

@@ -135,7 +135,7 @@ async def test_events_and_acks(server: Served, transport: str) -> None:
     assert checks["unknown_event"] == {
         "error": {
             "code": "unknown_event",
-            "message": "No handler for event 'no such event'",
+            "message": "No handler for this event",
             "details": [],
         }
     }

@@ -34,7 +34,7 @@ async def with_ack(client: socketio.AsyncClient) -> None:
     assert await client.call("no such event") == {
         "error": {
             "code": "unknown_event",
-            "message": "No handler for event 'no such event'",
+            "message": "No handler for this event",
             "details": [],
         }
     }
