@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from sioapp import DisconnectReason, RateLimit, Router, SioApp, Socket
 
 from .conftest import Connect
+from .raw import RawClient
 
 
 def build_app(limit: RateLimit) -> tuple[SioApp, list[str], list[DisconnectReason]]:
@@ -18,6 +20,11 @@ def build_app(limit: RateLimit) -> tuple[SioApp, list[str], list[DisconnectReaso
     handled: list[str] = []
     reasons: list[DisconnectReason] = []
     router.use_packets(limit)
+
+    @router.use
+    async def identify(socket: Socket, auth: dict[str, str]) -> None:
+        if "user" in auth:
+            socket.user = auth["user"]
 
     @router.on("ping")
     async def ping(n: int) -> int:
@@ -60,6 +67,31 @@ async def test_repeated_abuse_disconnects(served: Any, client: Connect) -> None:
         while not reasons:
             await asyncio.sleep(0.02)
     assert reasons == [DisconnectReason.SERVER_NAMESPACE_DISCONNECT]
+
+
+async def test_connecting_again_gives_no_fresh_allowance(served: Any) -> None:
+    app, handled, _ = build_app(RateLimit(per_second=0.01, burst=2, disconnect_after=None))
+    raw = await RawClient.open(await served(app))
+    for attempt in range(3):  # the namespace left and joined again on one connection
+        await raw.connect()
+        for n in range(2):
+            await raw.send(f"42{n + 1}" + json.dumps(["ping", attempt]))
+            reply = json.loads(str(await raw.recv())[3:])[0]
+            assert (reply == attempt) == (attempt == 0), reply
+        await raw.send("41")
+    assert handled == ["ping 0", "ping 0"]
+
+
+async def test_a_users_sockets_share_one_allowance(served: Any, client: Connect) -> None:
+    app, _, _ = build_app(RateLimit(per_second=0.01, burst=2, disconnect_after=None))
+    url = await served(app)
+    first, second = await client(url, auth={"user": "ann"}), await client(url, auth={"user": "ann"})
+    stranger = await client(url, auth={"user": "bob"})
+    assert await first.call("ping", 1) == 1
+    assert await second.call("ping", 2) == 2
+    assert (await second.call("ping", 3))["error"]["code"] == "rate_limited"
+    assert (await first.call("ping", 4))["error"]["code"] == "rate_limited"
+    assert await stranger.call("ping", 5) == 5
 
 
 def test_limits_must_be_positive() -> None:
