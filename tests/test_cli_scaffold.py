@@ -6,8 +6,10 @@ packages, so sioapp and the test tools come from here and nothing is left behind
 
 from __future__ import annotations
 
+import site
 import subprocess
 import sys
+import sysconfig
 import zipfile
 from pathlib import Path
 
@@ -49,16 +51,16 @@ def pip_install(python: Path) -> tuple[str | Path, ...]:
 
 
 def make_venv(root: Path) -> Path:
-    """A virtual environment layered over this interpreter's packages; its interpreter."""
-    run(
-        sys.executable,
-        "-m",
-        "venv",
-        "--system-site-packages",
-        "--without-pip",
-        root,
-        cwd=root.parent,
-    )
+    """A virtual environment layered over this interpreter's packages; its interpreter.
+
+    A ``.pth`` file adds this interpreter's site directories (those of a virtual
+    environment too, which ``--system-site-packages`` would miss) after the new
+    environment's own, so what is installed there comes first.
+    """
+    run(sys.executable, "-m", "venv", "--without-pip", root, cwd=root.parent)
+    inner = sysconfig.get_path("purelib", "venv", vars={"base": root, "platbase": root})
+    lines = (f"import site; site.addsitedir({outer!r})\n" for outer in site.getsitepackages())
+    (Path(inner) / "outer-site-packages.pth").write_text("".join(lines))
     return root / "bin" / "python"
 
 
@@ -95,13 +97,14 @@ def test_a_new_project_installs_and_passes_its_own_tests(
 
 
 @pytest.mark.timeout(TIMEOUT)
-def test_the_wheel_ships_the_templates(tmp_path: Path) -> None:
+def test_the_wheel_ships_the_templates_and_the_typing_marker(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     run(sys.executable, "-m", "pip", "wheel", *OFFLINE, "-w", dist, REPO, cwd=tmp_path)
     (wheel,) = dist.glob("sioapp-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
     shipped = {
         name.removeprefix("sioapp/_templates/")
-        for name in zipfile.ZipFile(wheel).namelist()
+        for name in names
         if name.startswith("sioapp/_templates/")
     }
     sources = {
@@ -110,6 +113,7 @@ def test_the_wheel_ships_the_templates(tmp_path: Path) -> None:
         if path.is_file() and "__pycache__" not in path.parts
     }
     assert shipped == sources
+    assert "sioapp/py.typed" in names  # type checkers read sioapp's annotations
 
     # Installed from the wheel, sioapp renders projects from the templates inside it.
     python = make_venv(tmp_path / "venv")
