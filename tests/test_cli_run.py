@@ -24,6 +24,13 @@ from sioapp.testing import free_port
 
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 10.0
+#: Seconds the server may take to drop a client whose request headers never end.
+CLOSE_TIMEOUT = 10.0
+#: A request whose last header never ends.
+ENDLESS_HEAD = b"GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: "
+#: How much of that header the client sends at most: far beyond any sane limit.
+ENDLESS_HEAD_BYTES = 1024 * 1024
+CHUNK = 1024
 
 PROBE_APP = '''\
 """Echoes, broadcasts and writes every disconnect reason to $PROBE_REASONS."""
@@ -149,7 +156,9 @@ def sioapp_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "sioapp.cli", *args]
 
 
-async def connected(url: str) -> tuple[socketio.AsyncClient, asyncio.Queue[str]]:
+async def connected(
+    url: str, transport: str = "websocket"
+) -> tuple[socketio.AsyncClient, asyncio.Queue[str]]:
     """A client and the queue of the reasons it was disconnected for."""
     client = socketio.AsyncClient(reconnection=False)
     reasons: asyncio.Queue[str] = asyncio.Queue()
@@ -158,8 +167,25 @@ async def connected(url: str) -> tuple[socketio.AsyncClient, asyncio.Queue[str]]
     async def disconnect(reason: str) -> None:
         reasons.put_nowait(reason)
 
-    await client.connect(url, transports=["websocket"], wait_timeout=5)
+    await client.connect(url, transports=[transport], wait_timeout=5)
     return client, reasons
+
+
+def dropped_endless_head(port: int) -> bool:
+    """Send a request head that does not end until the server closes the connection;
+    whether it did within CLOSE_TIMEOUT."""
+    with socket.create_connection(("127.0.0.1", port), timeout=CLOSE_TIMEOUT) as raw:
+        try:
+            raw.sendall(ENDLESS_HEAD)
+            for _ in range(ENDLESS_HEAD_BYTES // CHUNK):
+                raw.sendall(b"x" * CHUNK)
+            while raw.recv(CHUNK):  # the server's refusal, if it comes before the close
+                pass
+        except TimeoutError:
+            return False
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+    return True
 
 
 async def stopped(child: Served, signum: int) -> int:
@@ -303,3 +329,29 @@ async def test_docs_serve_shows_the_contract(spawn: Any, probe: Path) -> None:
     assert document["info"]["title"] == "Probe"
     assert "asyncapi: 3.0.0" in yaml_document.text
     assert await stopped(child, signal.SIGTERM) == 0, child.output()
+
+
+@pytest.mark.parametrize(("level", "shown"), [("info", True), ("warning", False)])
+def test_run_shows_sioapp_records_as_uvicorn_does(
+    spawn: Any, probe: Path, level: str, shown: bool
+) -> None:
+    port = free_port()
+    child = spawn(sioapp_command("run", "probe:app", "--port", str(port), "--log-level", level))
+    # The app logs it at startup, which uvicorn completes before it listens.
+    child.wait_for_port(port)
+
+    startup = "INFO:     Socket.IO at /socket.io/ accepts the same origin only"
+    assert (startup in child.output()) is shown, child.output()
+
+
+async def test_run_drops_a_client_whose_headers_never_end(spawn: Any, probe: Path) -> None:
+    port = free_port()
+    child = spawn(sioapp_command("run", "probe:app", "--port", str(port)))
+    child.wait_for_port(port)
+
+    assert await asyncio.to_thread(dropped_endless_head, port), child.output()
+    assert "Invalid HTTP request received." in child.output()
+    for transport in ("polling", "websocket"):  # others are still served
+        client, _ = await connected(f"http://127.0.0.1:{port}", transport)
+        assert await client.call("echo", transport, timeout=5) == transport
+        await client.disconnect()

@@ -169,7 +169,9 @@ def run(
         str | None,
         typer.Option(help=f"Redis for several processes; sets {REDIS_URL_ENV} for the app."),
     ] = None,
-    log_level: Annotated[LogLevel, typer.Option(help="uvicorn's log level.")] = LogLevel.INFO,
+    log_level: Annotated[
+        LogLevel, typer.Option(help="Log level of uvicorn and of the sioapp logger.")
+    ] = LogLevel.INFO,
     proxy_headers: Annotated[
         bool,
         typer.Option(

@@ -9,6 +9,7 @@ get a Socket.IO disconnect and handlers see ``server shutting down`` rather than
 
 from __future__ import annotations
 
+import copy
 import logging
 import multiprocessing
 import signal
@@ -18,9 +19,10 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import FrameType
-from typing import Any
+from typing import Any, Final
 
 import uvicorn
+from uvicorn.config import LOG_LEVELS, LOGGING_CONFIG
 from uvicorn.server import HANDLED_SIGNALS
 from uvicorn.supervisors import ChangeReload
 
@@ -37,6 +39,19 @@ logger = logging.getLogger("uvicorn.error")
 MAX_WRAPPERS = 16
 #: Seconds workers get to shut down after SIGTERM before they are killed.
 WORKER_GRACE = 30.0
+#: Bytes a UTF-8 character may take: a WebSocket text message of ``max_http_buffer_size``
+#: characters, which the app accepts, may be four times as many bytes.
+UTF8_MAX_BYTES = 4
+#: uvicorn's HTTP limits in every server ``sioapp`` starts (docs/guides/deployment.md).
+#: httptools would buffer request headers without bound, so h11 parses requests, with
+#: Node's default header limit; idle keep-alive connections close after uvicorn's 5 s;
+#: requests still open 10 s after the app closed are cancelled.
+HTTP_LIMITS: Final[Mapping[str, Any]] = {
+    "http": "h11",
+    "h11_max_incomplete_event_size": 16 * 1024,
+    "timeout_keep_alive": 5,
+    "timeout_graceful_shutdown": 10,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +88,24 @@ def served_app(app: Any) -> SioApp | None:
             return app
         app = getattr(app, "app", None)
     return None
+
+
+def ws_max_size(app: SioApp) -> int:
+    """The largest WebSocket message uvicorn takes for ``app``: every message its
+    ``max_http_buffer_size`` (characters or bytes) lets through, so the app refuses
+    bigger ones itself, with ``transport error``."""
+    return UTF8_MAX_BYTES * int(app.server.eio.max_http_buffer_size)
+
+
+def log_config(log_level: str) -> dict[str, Any]:
+    """uvicorn's logging configuration, with the ``sioapp`` logger shown as uvicorn's are."""
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["sioapp"] = {
+        "handlers": ["default"],
+        "level": LOG_LEVELS[log_level],
+        "propagate": False,
+    }
+    return config
 
 
 def _ignore(signum: int, frame: FrameType | None) -> None:
@@ -167,12 +200,17 @@ def serve(target: AppTarget, options: RunOptions) -> int:
         host=options.host,
         port=options.port,
         log_level=options.log_level,
+        log_config=log_config(options.log_level),
         lifespan="on",
         ws_per_message_deflate=False,  # Socket.IO v4 clients do not use it
+        ws_max_size=ws_max_size(target.app),
+        ws_ping_interval=None,  # Engine.IO's heartbeat finds dead peers, with "ping timeout"
+        ws_ping_timeout=None,
         proxy_headers=options.proxy_headers,  # SioApp(trusted_proxies=...) decides by default
         reload=options.reload,
         reload_dirs=[str(target.root)] if options.reload else None,
         workers=options.workers,
+        **HTTP_LIMITS,
     )
     if options.reload:
         ChangeReload(config, target=Server(config).run, sockets=[config.bind_socket()]).run()
@@ -186,6 +224,14 @@ def serve(target: AppTarget, options: RunOptions) -> int:
 
 def serve_asgi(app: Any, *, host: str, port: int, log_level: str = "info") -> int:
     """Serve any ASGI ``app`` in this process until stopped; the exit status."""
-    server = Server(uvicorn.Config(app, host=host, port=port, log_level=log_level))
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        log_config=log_config(log_level),
+        **HTTP_LIMITS,
+    )
+    server = Server(config)
     server.run()
     return 0 if server.started else 1
