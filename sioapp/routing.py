@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
+
+from pydantic import PydanticSchemaGenerationError, TypeAdapter
 
 from sioapp.events import EMITS_ATTRIBUTE, RESERVED_EVENTS, check_emittable
 from sioapp.injection import Dependant, HandlerKind, RegistrationError, analyse
@@ -37,11 +40,34 @@ class EventHandler:
 
 @dataclass(frozen=True, slots=True)
 class EmittedEvent:
-    """A server-to-client event declared with ``@router.emits``."""
+    """A server-to-client event declared with ``router.emits``: its positional
+    arguments as ``(name, type)`` pairs, in order, and its docstring."""
 
     name: str
-    model: type
+    arguments: tuple[tuple[str, Any], ...]
     router: Router
+    doc: str | None = None
+
+
+def _argument_name(annotation: Any) -> str:
+    """The name of an event's only argument: ``userJoined`` for a class ``UserJoined`` of
+    the app's own, ``value`` for built-in and generic types."""
+    if inspect.isclass(annotation) and annotation.__module__ != "builtins":
+        name = annotation.__name__
+        return name[:1].lower() + name[1:]
+    return "value"
+
+
+def _described(event: str, name: str, annotation: Any) -> tuple[str, Any]:
+    """``(name, annotation)``, once pydantic has shown it can describe ``annotation``."""
+    try:
+        TypeAdapter(annotation)
+    except PydanticSchemaGenerationError as exc:
+        raise RegistrationError(
+            f"emitted event {event!r}: argument {name!r} is {annotation!r}, "
+            "a type pydantic cannot describe"
+        ) from exc
+    return name, annotation
 
 
 class Router:
@@ -128,19 +154,44 @@ class Router:
         """
         return self._add(HandlerKind.PACKET_MIDDLEWARE, self.packet_middlewares)(fn)
 
-    def emits(self, event: str) -> Callable[[T], T]:
-        """Declare a server-to-client ``event`` whose payload is the decorated model.
+    @overload
+    def emits(self, event: str, /) -> Callable[[T], T]: ...
 
-        ``await socket.emit(model_instance)`` then sends it under that name.
+    @overload
+    def emits(self, event: str, payload: Any, /) -> None: ...
+
+    @overload
+    def emits(self, event: str, /, **arguments: Any) -> None: ...
+
+    def emits(self, event: str, /, *payload: Any, **arguments: Any) -> Callable[[T], T] | None:
+        """Declare the server-to-client ``event``, for the contract.
+
+        - ``@router.emits(event)`` on a model: the model is its only argument, and
+          ``await socket.emit(instance)`` sends it under that name;
+        - ``router.emits(event, T)``: one argument of type ``T``;
+        - ``router.emits(event, from_id=str, text=str)``: positional arguments, in order.
         """
         check_emittable(event)
+        if len(payload) > 1 or (payload and arguments):
+            raise RegistrationError(
+                f"emitted event {event!r}: give one type, or name every argument "
+                "(emits(event, T) or emits(event, first=T1, second=T2))"
+            )
+        if payload or arguments:
+            named = [(_argument_name(t), t) for t in payload] + list(arguments.items())
+            self._declare(event, named, None)
+            return None
 
         def declare(model: T) -> T:
+            self._declare(event, [(_argument_name(model), model)], model.__dict__.get("__doc__"))
             setattr(model, EMITS_ATTRIBUTE, event)
-            self.emitted[event] = EmittedEvent(event, model, self)
             return model
 
         return declare
+
+    def _declare(self, event: str, arguments: list[tuple[str, Any]], doc: str | None) -> None:
+        described = tuple(_described(event, name, annotation) for name, annotation in arguments)
+        self.emitted[event] = EmittedEvent(event, described, self, doc)
 
 
 @dataclass

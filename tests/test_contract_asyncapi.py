@@ -204,6 +204,29 @@ def test_emitted_events_are_send_operations_with_the_model_docstring(
     assert exception["payload"] == {"$ref": "#/components/schemas/ExceptionEvent"}
 
 
+def test_plain_and_named_emitted_events_follow_the_payload_convention(
+    document: dict[str, Any],
+) -> None:
+    assert message(document, "root", "emits.user_left")["payload"] == {"type": "string"}
+    whisper = message(document, "root", "emits.whisper")
+    assert whisper["payload"] == {
+        "type": "array",
+        "prefixItems": [
+            {"title": "from_id", "type": "string"},
+            {"title": "text", "type": "string"},
+        ],
+        "items": False,
+        "minItems": 2,
+    }
+    assert whisper["examples"] == [{"name": "example", "payload": ["string", "string"]}]
+    # The same shape as a client-to-server event with two positional arguments.
+    private = message(document, "root", "on.private_message")["payload"]
+    assert {**whisper["payload"], "prefixItems": private["prefixItems"]} == private
+    level = message(document, "admin", "emits.level_changed")
+    assert level["payload"] == {"$ref": "#/components/schemas/Level"}
+    assert document["operations"]["root.emits.whisper"]["action"] == "send"
+
+
 def test_yaml_is_the_same_document() -> None:
     app = create_app()
     assert yaml.safe_load(contract.asyncapi_yaml(app)) == contract.asyncapi(app)

@@ -15,6 +15,7 @@ import pytest_asyncio
 from fastapi.responses import HTMLResponse
 
 from sioapp import Router, SioApp, contract
+from sioapp.contract.prose import inline, paragraphs
 
 from .contract.sample_app import TOKEN, create_app
 from .contract.tools import CHROMIUM_ARGS, chromium_or_skip
@@ -105,6 +106,23 @@ def test_user_text_is_escaped() -> None:
     assert page.count("<script>") == 2
     assert "Say &lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;." in page
     assert "\\u003cimg src=x onerror=alert(1)\\u003e" in page  # the page's data, as JSON
+
+
+def test_docstrings_render_inline_code_emphasis_and_paragraphs_only() -> None:
+    assert inline("Use ``members`` or `rooms`, *now* and **always**.") == (
+        "Use <code>members</code> or <code>rooms</code>, <em>now</em> and <strong>always</strong>."
+    )
+    assert inline("*args, **kwargs and 2 * 3 * 4 stay text") == (
+        "*args, **kwargs and 2 * 3 * 4 stay text"
+    )
+    assert inline("`<script>` & <b>*x*</b> ``a * b``") == (
+        "<code>&lt;script&gt;</code> &amp; &lt;b&gt;<em>x</em>&lt;/b&gt; <code>a * b</code>"
+    )
+    assert paragraphs("One\n  line.\n\n \nTwo *lines*\nhere.\n") == (
+        "<p>One line.</p><p>Two <em>lines</em> here.</p>"
+    )
+    assert paragraphs("- a list\n- [a link](x)") == "<p>- a list - [a link](x)</p>"
+    assert paragraphs("") == ""
 
 
 class Browser:
@@ -210,6 +228,52 @@ async def test_the_saved_page_works_offline(
     assert await tab.page.input_value("#try-url") == "http://127.0.0.1:8000"
     assert await tab.page.is_hidden("#downloads")
     assert tab.hosts() == {"file"}, tab.requests
+    assert tab.errors == []
+
+
+async def test_docstrings_render_and_hostile_text_stays_text(
+    tmp_path: Path, browser: Callable[[], Awaitable[Browser]]
+) -> None:
+    app = SioApp(
+        title="<script>window.owned = 1</script>",
+        description="Rooms in `lobby`.\n\n<script>window.owned = 2</script>",
+    )
+    router = Router()
+    router.emits("private message", from_id=str, text=str)
+
+    @router.on("join")
+    async def join(room: str) -> None:
+        """Join ``room`` *now*.
+
+        Everyone in it gets `user joined`;
+        **never** <script>window.owned = 3</script>.
+
+        A second paragraph.
+        """
+
+    app.include_router(router)
+    saved = tmp_path / "events.html"
+    saved.write_text(contract.html(app))
+    tab = await browser()
+    page = tab.page
+    await page.goto(saved.as_uri())
+    event = page.locator('article[data-event="join"]')
+    assert await event.locator(".summary").inner_html() == "Join <code>room</code> <em>now</em>."
+    assert await event.locator(".text p").all_inner_texts() == [
+        "Everyone in it gets user joined; never <script>window.owned = 3</script>.",
+        "A second paragraph.",
+    ]
+    assert await event.locator(".text code").inner_text() == "user joined"
+    assert await event.locator(".text strong").inner_text() == "never"
+    assert await page.locator(".description p").all_inner_texts() == [
+        "Rooms in lobby.",
+        "<script>window.owned = 2</script>",
+    ]
+    assert (await page.title()).startswith("<script>window.owned = 1</script>")
+    signature = page.locator('article[data-event="private message"] .signature')
+    assert await signature.inner_text() == "(from_id: string, text: string) => void"
+    assert await page.locator("body script").count() == 3  # the data and the two assets
+    assert await page.evaluate("window.owned") is None
     assert tab.errors == []
 
 

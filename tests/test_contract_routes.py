@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -37,6 +39,19 @@ async def test_documents_page_and_client_script_are_served(served: Served) -> No
         assert script.text in page.text
         paths = (await http.get("/openapi.json")).json()["paths"]
         assert not any(path.startswith("/asyncapi") for path in paths)
+
+
+async def test_the_page_sends_its_policy_as_a_header_that_also_forbids_framing(
+    served: Served,
+) -> None:
+    url = await served(SioApp(docs_url="/events"))
+    async with httpx.AsyncClient(base_url=url) as http:
+        page = await http.get("/events")
+    [meta] = re.findall(r'http-equiv="Content-Security-Policy" content="([^"]*)"', page.text)
+    assert "frame-ancestors" not in meta  # a <meta> policy cannot carry it
+    assert page.headers["content-security-policy"] == (
+        html.unescape(meta) + "; frame-ancestors 'none'"
+    )
 
 
 async def test_docs_url_moves_or_turns_off_the_pages(served: Served) -> None:

@@ -77,6 +77,15 @@ def test_events_are_shaped_for_socket_io_client(declarations: str) -> None:
     assert member(declarations, "ServerToClientEvents", '"user joined"') == (
         '"user joined": (userJoined: UserJoined) => void;'
     )
+    assert member(declarations, "ServerToClientEvents", '"user left"') == (
+        '"user left": (value: string) => void;'
+    )
+    assert member(declarations, "ServerToClientEvents", "whisper") == (
+        "whisper: (from_id: string, text: string) => void;"
+    )
+    assert member(declarations, "AdminServerToClientEvents", '"level changed"') == (
+        '"level changed": (level: Level) => void;'
+    )
     assert member(declarations, "AdminServerToClientEvents", "exception") == (
         "exception: (exception: ExceptionEvent) => void;"
     )
@@ -117,7 +126,7 @@ def compile_client(tmp_path: Path, client: str) -> str:
 def test_a_typed_client_compiles_and_its_wrong_calls_do_not(tmp_path: Path) -> None:
     # Each `@ts-expect-error` line of typed-client.ts must fail to compile, else tsc fails.
     client = (HERE / "typed-client.ts").read_text()
-    assert len(re.findall(r"^ *// @ts-expect-error ", client, re.MULTILINE)) == 12
+    assert len(re.findall(r"^ *// @ts-expect-error ", client, re.MULTILINE)) == 16
     assert compile_client(tmp_path, client) == ""
 
 

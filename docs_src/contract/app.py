@@ -30,6 +30,10 @@ class UserJoined(BaseModel):
     name: str
 
 
+chat.emits("user left", str)
+chat.emits("private message", from_id=str, text=str)
+
+
 @chat.on("join")
 async def join(req: Join, socket: Socket) -> Joined:
     """Join a room.

@@ -52,6 +52,8 @@ export interface UserJoined {
 export interface ServerToClientEvents {
   /** Someone joined a room you are in. */
   "user joined": (userJoined: UserJoined) => void;
+  "user left": (value: string) => void;
+  "private message": (from_id: string, text: string) => void;
   /** Sent instead of an ack when an event failed and the client asked for no ack. */
   exception: (exception: ExceptionEvent) => void;
 }

@@ -11,8 +11,9 @@ from rich.text import Text
 
 from sioapp.app import SioApp
 from sioapp.injection import Dependant
+from sioapp.routing import EmittedEvent
 
-__all__ = ["events_table", "payload_text", "type_text"]
+__all__ = ["emitted_text", "events_table", "payload_text", "type_text"]
 
 CLIENT_TO_SERVER = "→ server"
 SERVER_TO_CLIENT = "→ client"
@@ -56,6 +57,13 @@ def payload_text(dependant: Dependant) -> str:
     return ", ".join(parts)
 
 
+def emitted_text(event: EmittedEvent) -> str:
+    """The arguments of a declared event: the type of the only one, or each by name."""
+    if len(event.arguments) == 1:
+        return type_text(event.arguments[0][1])
+    return ", ".join(f"{name}: {type_text(annotation)}" for name, annotation in event.arguments)
+
+
 def _ack_text(dependant: Dependant) -> str:
     annotation = dependant.ack.annotation
     if annotation is inspect.Signature.empty or annotation is None or annotation is type(None):
@@ -94,9 +102,9 @@ def events_table(app: SioApp) -> Table:
                 namespace,
                 name,
                 SERVER_TO_CLIENT,
-                type_text(emitted.model),
+                emitted_text(emitted),
                 NOTHING,
-                _summary(emitted.model.__dict__.get("__doc__")),
+                _summary(emitted.doc),
             )
     return table
 

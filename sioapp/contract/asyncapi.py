@@ -3,7 +3,7 @@
 One channel per namespace (its address is the namespace); each client-to-server
 event is a ``receive`` operation whose ack, when the handler declares a return
 type, is the operation's ``reply`` (the ack message or the shared error reply);
-each ``@emits`` event is a ``send`` operation. Channel message keys are ``on.<event>``,
+each ``emits`` event is a ``send`` operation. Channel message keys are ``on.<event>``,
 ``on.<event>.ack`` and ``emits.<event>``; messages carry the event name as ``name``.
 """
 

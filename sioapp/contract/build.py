@@ -1,8 +1,9 @@
 """Reading the app's registry into a `Contract`.
 
 Only the registry is read: handlers' analysed signatures, their return annotations,
-``@emits`` models, routers' tags and docstrings. Every JSON Schema comes from one
-pydantic generation pass, so models used in several places are defined once.
+the arguments of ``emits`` declarations, routers' tags and docstrings. Every JSON
+Schema comes from one pydantic generation pass, so models used in several places are
+defined once.
 """
 
 from __future__ import annotations
@@ -106,10 +107,6 @@ def _docs(doc: str | None) -> tuple[str | None, str | None]:
     return " ".join(summary.split()), rest.strip() or None
 
 
-def _camel(name: str) -> str:
-    return name[:1].lower() + name[1:]
-
-
 @dataclass(slots=True)
 class _Param:
     name: str
@@ -210,12 +207,14 @@ def _handled(handler: EventHandler, schemas: _Schemas) -> _Draft:
 
 
 def _emitted(event: EmittedEvent, schemas: _Schemas) -> _Draft:
-    typed = schemas.add(event.model, "serialization")
     return _Draft(
         name=event.name,
         direction=Direction.SERVER_TO_CLIENT,
-        params=[_Param(_camel(event.model.__name__), typed)],
-        doc=event.model.__dict__.get("__doc__"),
+        params=[
+            _Param(name, schemas.add(annotation, "serialization"))
+            for name, annotation in event.arguments
+        ],
+        doc=event.doc,
         tags=tuple(event.router.tags),
     )
 

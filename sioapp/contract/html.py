@@ -2,7 +2,8 @@
 
 Style, scripts and data are inlined, and a Content-Security-Policy admits only
 those inline blocks (by hash) and WebSocket connections, so the page makes no
-other request and works offline, saved as a file too.
+other request and works offline, saved as a file too. Docstrings show their
+inline code, emphasis and paragraphs (see ``prose.py``); all text is escaped.
 """
 
 from __future__ import annotations
@@ -18,13 +19,16 @@ from typing import Any
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup, escape
 
+from sioapp.contract import prose
 from sioapp.contract.assets import asset
 from sioapp.contract.asyncapi import channel_keys, message_keys
 from sioapp.contract.model import REF_PREFIX, Contract, Direction, Event, JsonSchema, Namespace
 from sioapp.contract.typescript import TypeWriter
 
-__all__ = ["render_html"]
+__all__ = ["content_security_policy", "render_html"]
 
+_SCRIPTS = ("client.js", "docs.js")
+_STYLE = "docs.css"
 _REF = re.compile("&#34;" + re.escape(REF_PREFIX) + "([A-Za-z0-9_.-]+)&#34;")
 _DIRECTIONS = (
     (Direction.CLIENT_TO_SERVER, "Client → server", "emit"),
@@ -64,6 +68,8 @@ def _environment() -> Environment:
     )
     environment.filters["json"] = _json
     environment.filters["schema"] = _schema_html
+    environment.filters["inline"] = prose.inline
+    environment.filters["paragraphs"] = prose.paragraphs
     return environment
 
 
@@ -134,23 +140,27 @@ def _page_data(contract: Contract) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def render_html(contract: Contract) -> str:
-    """The documentation page of ``contract``."""
-    writer = TypeWriter(contract.schemas)
-    error_reply = writer.type(contract.error_reply).text
-    scripts = [asset("client.js"), asset("docs.js")]
-    style = asset("docs.css")
-    policy = "; ".join(
+@functools.cache
+def content_security_policy() -> str:
+    """The page's policy: its own inline scripts and style (by hash), WebSocket connections
+    and nothing else. A ``<meta>`` tag carries it, so the saved page keeps it too."""
+    return "; ".join(
         [
             "default-src 'none'",
-            "script-src " + " ".join(_digest(script) for script in scripts),
-            "style-src " + _digest(style),
+            "script-src " + " ".join(_digest(asset(script)) for script in _SCRIPTS),
+            "style-src " + _digest(asset(_STYLE)),
             "img-src data:",
             "connect-src 'self' ws: wss:",
             "base-uri 'none'",
             "form-action 'none'",
         ]
     )
+
+
+def render_html(contract: Contract) -> str:
+    """The documentation page of ``contract``."""
+    writer = TypeWriter(contract.schemas)
+    error_reply = writer.type(contract.error_reply).text
     return (
         _environment()
         .get_template("page.html")
@@ -159,9 +169,9 @@ def render_html(contract: Contract) -> str:
             sections=_sections(contract, writer, error_reply),
             type_of=functools.partial(_type_html, writer),
             error_anchor=contract.error_reply["$ref"].removeprefix(REF_PREFIX),
-            policy=policy,
-            style=_inline(style),
-            scripts=[_inline(script) for script in scripts],
+            policy=content_security_policy(),
+            style=_inline(asset(_STYLE)),
+            scripts=[_inline(asset(script)) for script in _SCRIPTS],
             data=Markup(_page_data(contract)),
         )
     )

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from sioapp.contract.assets import asset
 from sioapp.contract.documents import documents
+from sioapp.contract.html import content_security_policy
 
 if TYPE_CHECKING:
     from sioapp.app import SioApp
@@ -21,10 +22,16 @@ __all__ = ["CLIENT_SCRIPT", "mount_docs"]
 CLIENT_SCRIPT = "client.js"
 
 
+def _policy() -> str:
+    """The page's policy, with ``frame-ancestors``, which only a header can carry."""
+    return f"{content_security_policy()}; frame-ancestors 'none'"
+
+
 def mount_docs(app: SioApp, docs_url: str, dependencies: Sequence[params.Depends] = ()) -> None:
     """Serve the HTML page at ``docs_url``, the AsyncAPI document at ``{docs_url}.json`` and
     ``{docs_url}.yaml``, and the page's Socket.IO client at ``{docs_url}/client.js``, each
-    behind the FastAPI ``dependencies``."""
+    behind the FastAPI ``dependencies``. The page's Content-Security-Policy is sent as a
+    header too, where it also forbids framing the page."""
     path = "/" + docs_url.strip("/")
     if path == "/":
         raise ValueError(f"docs_url must be a path such as '/asyncapi', not {docs_url!r}")
@@ -34,7 +41,7 @@ def mount_docs(app: SioApp, docs_url: str, dependencies: Sequence[params.Depends
 
     @get(path)
     async def page() -> HTMLResponse:
-        return HTMLResponse(documents(app).html)
+        return HTMLResponse(documents(app).html, headers={"Content-Security-Policy": _policy()})
 
     @get(path + ".json")
     async def asyncapi_json() -> Response:

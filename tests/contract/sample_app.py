@@ -2,7 +2,8 @@
 
 Several namespaces, nested/optional/union/enum models, several positional
 arguments, defaults, ``*args``, tuple acks, events without arguments, aliases,
-injected parameters, ``@emits`` events, docstrings and router tags.
+injected parameters, ``emits`` declarations (a model, a plain type, named arguments),
+docstrings and router tags.
 """
 
 from __future__ import annotations
@@ -127,7 +128,10 @@ def create_app(**options: Any) -> SioApp:
     metrics = Router("/metrics-v2")
     chat.emits("user joined")(UserJoined)
     chat.emits("private message")(PrivateMessage)
+    chat.emits("user left", str)
+    chat.emits("whisper", from_id=str, text=str)
     admin.emits("banned")(Banned)
+    admin.emits("level changed", Level)
     metrics.emits("tick")(Tick)
 
     @app.use

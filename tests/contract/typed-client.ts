@@ -73,6 +73,18 @@ export async function main(): Promise<void> {
     const level: 1 | 2 = ban.level;
     console.log(level, ban.minutes);
   });
+  socket.on("user left", (id) => {
+    const left: string = id;
+    console.log(left);
+  });
+  socket.on("whisper", (fromId, text) => {
+    const parts: [string, string] = [fromId, text];
+    console.log(parts);
+  });
+  admin.on("level changed", (level) => {
+    const changed: 1 | 2 = level;
+    console.log(changed);
+  });
   metrics.on("tick", (tick) => console.log(tick.at));
   console.log(joinedType, pongType, totalType, storedType, bannedType);
 
@@ -98,6 +110,14 @@ export async function main(): Promise<void> {
   socket.emit("stats", (rooms: string) => console.log(rooms));
   // @ts-expect-error "/metrics-v2" has no client-to-server event
   metrics.emit("tick", { at: 1 });
+  // @ts-expect-error "user left" carries a string
+  socket.on("user left", (id: number) => console.log(id));
+  // @ts-expect-error the text of "whisper" is a string
+  socket.on("whisper", (fromId: string, text: number) => console.log(fromId, text));
+  // @ts-expect-error "whisper" carries two arguments, not an object
+  socket.on("whisper", (message: { text: string }) => console.log(message));
+  // @ts-expect-error the client cannot emit the server's "whisper"
+  socket.emit("whisper", "someone", "hi");
   // @ts-expect-error "/admin" does not emit "tick"
   admin.on("tick", () => {});
 }
