@@ -1,4 +1,11 @@
-"""The chat's Socket.IO events on the main namespace."""
+"""The chat's Socket.IO events on the main namespace.
+
+Clients connect with ``auth: {"token": ...}``, the token from ``POST /api/login``.
+A token that is missing, empty, not a string, unknown or expired is refused with
+``connect_error`` "unknown user" (``{"code": "unauthorized"}``). Any other key in
+``auth`` is bad input, refused as "Invalid auth" (``validation_error``), as every
+malformed payload is.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +13,13 @@ from dependency_injector.wiring import Provide
 from pydantic import BaseModel
 
 from example_project.container import ChatContainer
-from example_project.models import ChatMessage, Join, Joined, Leave, Left, Online, Sent, Token
+from example_project.models import Auth, ChatMessage, Join, Joined, Leave, Left, Online, Sent
 from example_project.users import UserStore
 from sioapp import ConnectionRefused, DisconnectReason, EventError, Router, SioApp, Socket
 
 chat = Router()
+chat.emits("user has left", str)
+chat.emits("private message", from_id=str, text=str)
 
 
 @chat.emits("user has joined")
@@ -30,19 +39,11 @@ class Message(BaseModel):
     text: str
 
 
-@chat.emits("user has left")
-class UserLeft(BaseModel):
-    """Sent to each room of a socket that is leaving."""
-
-    id: str
-
-
 @chat.use
 async def authenticate(
-    auth: Token, socket: Socket, users: UserStore = Provide[ChatContainer.users]
+    auth: Auth, socket: Socket, users: UserStore = Provide[ChatContainer.users]
 ) -> None:
-    """Only users who logged in over REST may connect, with ``auth: {token}``; their name
-    goes into ``socket.data``."""
+    """Only users who logged in over REST may connect; their name goes into ``socket.data``."""
     user = users.by_token(auth.token)
     if user is None:
         raise ConnectionRefused("unknown user", data={"code": "unauthorized"})
@@ -58,7 +59,11 @@ async def whoami(socket: Socket) -> Online:
 
 @chat.on("join")
 async def join(req: Join, socket: Socket, app: SioApp) -> Joined:
-    """Join a room; the others in it hear about it. ``members`` counts every server."""
+    """Join a room; the others in it hear about it. ``members`` counts every server.
+
+    Past the app's ``max_rooms_per_socket`` the error is ``too_many_rooms``; another
+    socket's id is no room to join (``forbidden_room``).
+    """
     await socket.join(req.room)
     await socket.to(req.room).emit(UserJoined(room=req.room, username=socket.data["username"]))
     members = await app.in_(req.room).fetch_sockets()
@@ -84,13 +89,19 @@ async def chat_message(msg: ChatMessage, socket: Socket, app: SioApp) -> Sent:
 
 
 @chat.on("private message")
-async def private_message(to: str, text: str, socket: Socket) -> None:
-    """Send ``text`` to the socket whose id is ``to``: it receives ``(from_id, text)``."""
-    await socket.to(to).emit("private message", socket.id, text)
+async def private_message(to: str, text: str, socket: Socket, app: SioApp) -> None:
+    """Send ``text`` to the connected socket whose id is ``to``, never to a room.
+
+    The recipient receives ``private message`` with ``(from_id, text)``.
+    """
+    found = [s for s in await app.in_(to).fetch_sockets() if s.id == to]
+    if not found:
+        raise EventError("unknown_recipient", "No connected socket has that id")
+    await found[0].emit("private message", socket.id, text)
 
 
 @chat.on_disconnecting
 async def announce_departure(socket: Socket, reason: DisconnectReason) -> None:
-    """Tell every room this socket was in that it has gone."""
+    """Tell every room this socket was in that it has gone: its id, as a plain string."""
     for room in socket.rooms - {socket.id}:
-        await socket.to(room).emit(UserLeft(id=socket.id))
+        await socket.to(room).emit("user has left", socket.id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 RoomName = Annotated[str, Field(min_length=1, max_length=64)]
 
@@ -15,6 +15,18 @@ class Login(BaseModel):
 
 class Token(BaseModel):
     token: str
+
+
+class Auth(BaseModel):
+    """The ``auth`` a client connects with: ``{"token": ...}`` from ``POST /api/login``.
+
+    Any other key is bad input. The token may be anything here: whether it is usable
+    (a known, unexpired string) is for the user store to say.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    token: JsonValue = None
 
 
 class Online(BaseModel):

@@ -235,6 +235,11 @@ async def test_tutorial_private_messages(
     assert reply["error"]["details"] == [
         {"loc": ["text"], "msg": "Field required", "type": "missing"}
     ]
+    await bob.call("join", {"room": "lobby"})
+    to_room = await ann.call("private message", ("lobby", "hi all"))
+    assert to_room["error"]["code"] == "unknown_recipient"
+    await ann.emit("private message", (bob.get_sid(), "after"))
+    assert await box.next("private message") == (ann.get_sid(), "after")  # not "hi all"
 
 
 async def test_tutorial_leaving(
@@ -267,6 +272,7 @@ async def test_tutorial_apps_list_their_events(load: Any, served: Any) -> None:
     assert page.status_code == 200
     for event in ("join", "chat message", "private message", "users", "user left"):
         assert event in page.text
+    assert "(from_id: string, text: string) =&gt; void" in page.text
 
 
 async def test_tutorial_client_script(
@@ -817,10 +823,14 @@ async def test_contract_behind_a_dependency(load: Any, served: Any, client: Conn
     url = await served(load("docs_src.contract.protected").app)
     paths = ["/asyncapi", "/asyncapi.json", "/asyncapi.yaml", "/asyncapi/client.js"]
     async with httpx.AsyncClient(base_url=url) as http:
-        for path in paths:
+        for path in [*paths, "/docs", "/openapi.json"]:
             assert (await http.get(path)).status_code == 401
             assert (await http.get(path, auth=("ann", "guess"))).status_code == 401
             assert (await http.get(path, auth=("ann", "open sesame"))).status_code == 200
+        for path in ("/redoc", "/docs/oauth2-redirect"):
+            assert (await http.get(path, auth=("ann", "open sesame"))).status_code == 404
+        api = (await http.get("/openapi.json", auth=("ann", "open sesame"))).json()
+        assert api["info"]["title"] == "Chat"
     c = await client(url)  # Socket.IO itself is not behind it
     assert await c.call("ping") == "pong"
 

@@ -80,10 +80,16 @@ async def users() -> list[OnlineUser]:
     return [OnlineUser(id=s.id, name=s.data["name"]) for s in await app.fetch_sockets()]
 
 
+chat.emits("private message", from_id=str, text=str)
+
+
 @chat.on("private message")
 async def private_message(to: str, text: str, socket: Socket) -> None:
-    """Send `text` to the socket whose id is `to`; it receives your id and the text."""
-    await socket.to(to).emit("private message", socket.id, text)
+    """Send `text` to the connected socket whose id is `to`; it receives your id and the text."""
+    found = [s for s in await app.in_(to).fetch_sockets() if s.id == to]
+    if not found:
+        raise EventError("unknown_recipient", "No connected socket has that id")
+    await found[0].emit("private message", socket.id, text)
 
 
 # --8<-- [end:private]
