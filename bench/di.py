@@ -22,9 +22,10 @@ from dependency_injector import providers
 from dependency_injector.wiring import Provide
 
 from sioapp import Container, CurrentUser, Router, SioApp, Socket
+from sioapp._transport import TrustedProxies
 from sioapp.container import close_event_resources
 from sioapp.context import HandlerContext, current_context
-from sioapp.handshake import Handshake, TrustedProxies
+from sioapp.handshake import Handshake
 from sioapp.injection import Dependant
 
 
@@ -131,7 +132,7 @@ async def _run(app: SioApp, socket: Socket, dependant: Dependant, events: int) -
 async def measure(events: int, repeats: int) -> dict[str, float]:
     """Median CPU µs per event of each case."""
     app = SioApp(title="di benchmark", container=BenchContainer(), docs_url=None)
-    handshake = Handshake.from_environ({}, {}, TrustedProxies())
+    handshake = Handshake.from_scope({}, {}, TrustedProxies())
     socket = Socket(app, "bench-socket-id-00000", "bench-eio-sid", "/", handshake)
     socket.user = User()
     dependants = _registered(app)

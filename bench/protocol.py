@@ -1,11 +1,11 @@
 """What the Socket.IO layer costs per event, without the network: ``python -m bench.protocol``.
 
-Feeds echo events straight into each Python server's Socket.IO layer
-(``_handle_eio_message``, as python-engineio calls it for every message) and
-collects the acks from the connection's Engine.IO queue: packet decoding,
+Feeds echo events straight into each Python server's Socket.IO layer (as its
+Engine.IO server hands over every message) and collects the acks from the
+session's outgoing queue: packet decoding,
 dispatch, validation, the handler, the ack's encoding and queueing, and one
 turn of the event loop per event for what runs in tasks. uvicorn, the
-WebSocket and python-engineio's reader and writer are left out, so the
+WebSocket and the engines' readers and writers are left out, so the
 numbers move only with the code under test and much less with other busy
 processes than ``python -m bench`` does. Each server prints the median and the
 minimum CPU microseconds per event over ``--repeats`` runs.
@@ -24,51 +24,80 @@ from typing import Any
 import uvloop
 from engineio.async_socket import AsyncSocket
 
+from sioapp._transport import Session, Transport
+
 #: The Python server kinds and the module whose ``app`` serves each.
 MODULES = {"raw": "bench.servers.raw_server", "sioapp": "bench.servers.sioapp_server"}
 SID = "bench-engineio-sid-0"
-ENVIRON = {"REMOTE_ADDR": "127.0.0.1", "QUERY_STRING": "EIO=4&transport=websocket"}
 #: An EVENT asking for ack ``seq``, as the echo workload sends it (after the Engine.IO "4").
 EVENT = '2{seq}["echo",{{"text":"hello from the benchmark","seq":{seq},"tags":["a","b","c"]}}]'
 
 
-def _socketio_server(kind: str) -> Any:
-    """The python-socketio server (or sioapp's subclass of it) behind ``kind``."""
-    module = importlib.import_module(MODULES[kind])
-    return module.app.server if kind == "sioapp" else module.sio
+class RawSession:
+    """A python-engineio session of raw python-socketio, fed as python-engineio feeds it."""
+
+    def __init__(self) -> None:
+        self.server = importlib.import_module(MODULES["raw"]).sio
+        self.connection = AsyncSocket(self.server.eio, SID)
+        self.connection.connected = True
+
+    async def open(self) -> None:
+        self.server.eio.sockets[SID] = self.connection
+        environ = {"REMOTE_ADDR": "127.0.0.1", "QUERY_STRING": "EIO=4&transport=websocket"}
+        await self.server._handle_eio_connect(SID, environ)
+
+    async def feed(self, frame: str) -> None:
+        await self.server._handle_eio_message(SID, frame)
+
+    def sent(self) -> list[Any]:
+        queue = self.connection.queue
+        packets = []
+        while not queue.empty():
+            packets.append(queue.get_nowait())
+            queue.task_done()
+        return [packet.data for packet in packets]
 
 
-async def _drain(queue: asyncio.Queue[Any]) -> list[Any]:
-    packets = []
-    while not queue.empty():
-        packets.append(await queue.get())
-        queue.task_done()
-    return packets
+class SioappSession:
+    """A session of sioapp's own engine, fed as its WebSocket reader feeds it."""
+
+    def __init__(self) -> None:
+        self.server = importlib.import_module(MODULES["sioapp"]).app.server
+        scope = {"type": "websocket", "query_string": b"EIO=4&transport=websocket"}
+        self.session = Session(self.server.eio, SID, scope, Transport.WEBSOCKET)
+
+    async def open(self) -> None:
+        self.server.eio.sessions[SID] = self.session
+        await self.server.opened(SID, self.session.scope)
+
+    async def feed(self, frame: str) -> None:
+        await self.server.received(SID, frame)
+
+    def sent(self) -> list[Any]:
+        return [frame for frame in self.session.queue.take_all() if frame is not None]
 
 
-async def _connected(server: Any) -> AsyncSocket:
-    """A real Engine.IO session of ``server``, joined to the main namespace."""
-    connection = AsyncSocket(server.eio, SID)
-    connection.connected = True
-    server.eio.sockets[SID] = connection
-    await server._handle_eio_connect(SID, ENVIRON)
-    await server._handle_eio_message(SID, "0")
+async def _connected(kind: str) -> RawSession | SioappSession:
+    """A real Engine.IO session of server ``kind``, joined to the main namespace."""
+    session = RawSession() if kind == "raw" else SioappSession()
+    await session.open()
+    await session.feed("0")
     await asyncio.sleep(0)
-    (connect,) = await _drain(connection.queue)
-    if not str(connect.data).startswith("0{"):
-        raise RuntimeError(f"the server refused the connection: {connect.data!r}")
-    return connection
+    (connect,) = session.sent()
+    if not str(connect).lstrip("4").startswith("0{"):
+        raise RuntimeError(f"the server refused the connection: {connect!r}")
+    return session
 
 
-async def _run(server: Any, connection: AsyncSocket, frames: list[str]) -> float:
+async def _run(session: RawSession | SioappSession, frames: list[str]) -> float:
     """CPU seconds for ``frames``, checking that each got its ack."""
-    handle = server._handle_eio_message
+    feed, sent = session.feed, session.sent
     acks = 0
     started = time.process_time()
     for frame in frames:
-        await handle(SID, frame)
+        await feed(frame)
         await asyncio.sleep(0)
-        acks += len(await _drain(connection.queue))
+        acks += len(sent())
     spent = time.process_time() - started
     if acks != len(frames):
         raise RuntimeError(f"{acks} acks for {len(frames)} events")
@@ -77,11 +106,10 @@ async def _run(server: Any, connection: AsyncSocket, frames: list[str]) -> float
 
 async def measure(kind: str, events: int, repeats: int) -> tuple[float, float]:
     """Median and minimum CPU µs per event of server ``kind``."""
-    server = _socketio_server(kind)
-    connection = await _connected(server)
+    session = await _connected(kind)
     frames = [EVENT.format(seq=seq) for seq in range(events)]
-    await _run(server, connection, frames[: max(1, events // 10)])
-    runs = [await _run(server, connection, frames) for _ in range(repeats)]
+    await _run(session, frames[: max(1, events // 10)])
+    runs = [await _run(session, frames) for _ in range(repeats)]
     return statistics.median(runs) / events * 1e6, min(runs) / events * 1e6
 
 

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from fastapi import FastAPI, params
 from starlette.types import Receive, Scope, Send
 
+from sioapp._transport import TrustedProxies
 from sioapp.broadcast import BroadcastOperator
 from sioapp.cluster import create_manager
 from sioapp.container import (
@@ -26,7 +27,6 @@ from sioapp.container import (
     wire_routes,
 )
 from sioapp.gc_tuning import DEFAULT_GC_THRESHOLD, tuned_gc
-from sioapp.handshake import TrustedProxies
 from sioapp.injection import Dependant, HandlerKind, analyse
 from sioapp.reasons import DisconnectReason
 from sioapp.remote import RemoteSocket
@@ -48,12 +48,10 @@ SERVER_OPTIONS = frozenset(
         "cookie",
         "cors_allowed_origins",
         "cors_credentials",
-        "engineio_logger",
         "http_compression",
         "logger",
         "max_http_buffer_size",
         "max_outgoing_buffer",
-        "monitor_clients",
         "ping_interval",
         "ping_timeout",
         "transports",
@@ -169,6 +167,7 @@ class SioApp:
             self,
             manager=create_manager(redis_url, cluster_timeout),
             connect_timeout=connect_timeout,
+            trusted_proxies=self.trusted_proxies,
             **server_options,
         )
         self.fastapi = (
@@ -225,18 +224,8 @@ class SioApp:
         await self.server.manager.start()
 
     def accepted_origins(self) -> str:
-        """Which browser origins may connect, in words (python-engineio's CORS setting)."""
-        origins = self.server.eio.cors_allowed_origins
-        if origins is None:
-            return "the same origin only (set cors_allowed_origins to allow others)"
-        if origins == "*":
-            return "every origin (cors_allowed_origins='*')"
-        if callable(origins):
-            return "the origins its cors_allowed_origins callable allows"
-        if not origins:
-            return "every origin: CORS checks are off (cors_allowed_origins=[])"
-        listed = [origins] if isinstance(origins, str) else list(origins)
-        return "these origins: " + ", ".join(listed)
+        """Which browser origins may connect, in words."""
+        return self.server.eio.describe_origins()
 
     async def close(self) -> None:
         """Let running event handlers finish, then disconnect every client with
@@ -254,8 +243,7 @@ class SioApp:
                 self.drain_timeout,
             )
         await self.server.close_all(DisconnectReason.SERVER_SHUTTING_DOWN)
-        if self.server.eio.service_task_handle is not None:
-            await self.server.shutdown()
+        await self.server.shutdown()
         await self.server.manager.close()
 
     # ---- registration ------------------------------------------------------

@@ -17,12 +17,12 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 from socketio import AsyncRedisManager
 
+from sioapp._tasks import TaskSet
 from sioapp.broadcast import BroadcastOperator
 from sioapp.errors import EventError
 from sioapp.manager import LocalManager
 from sioapp.outbox import Outbox
 from sioapp.serialization import to_wire
-from sioapp.tasks import TaskSet
 
 if TYPE_CHECKING:
     from sioapp.app import SioApp

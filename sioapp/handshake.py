@@ -2,42 +2,19 @@
 
 from __future__ import annotations
 
-import ipaddress
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-__all__ = ["Handshake", "TrustedProxies"]
+from sioapp._transport import TrustedProxies
+
+__all__ = ["Handshake"]
 
 QueryValue = str | list[str]
-
-
-class TrustedProxies:
-    """The peers whose ``X-Forwarded-For``/``X-Forwarded-Proto`` headers are believed."""
-
-    def __init__(self, proxies: Iterable[str] = ()) -> None:
-        self._networks = [ipaddress.ip_network(proxy, strict=False) for proxy in proxies]
-
-    def trusts(self, address: str) -> bool:
-        if not self._networks:
-            return False
-        try:
-            peer = ipaddress.ip_address(address)
-        except ValueError:
-            return False
-        return any(peer in network for network in self._networks)
-
-    def client_address(self, peer: str, forwarded_for: str) -> str:
-        """The first untrusted address walking ``X-Forwarded-For`` from the nearest hop."""
-        chain = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
-        address = peer
-        while chain and self.trusts(address):
-            address = chain.pop()
-        return address
 
 
 def _node_date_string(moment: datetime) -> str:
@@ -78,11 +55,11 @@ class Handshake:
     secure: bool
 
     @classmethod
-    def from_environ(
-        cls, environ: Mapping[str, Any], auth: Any, trusted_proxies: TrustedProxies
+    def from_scope(
+        cls, scope: Mapping[str, Any], auth: Any, trusted_proxies: TrustedProxies
     ) -> Handshake:
-        """Build the handshake from python-engineio's ASGI environ and the CONNECT payload."""
-        scope: Mapping[str, Any] = environ.get("asgi.scope", {})
+        """Build the handshake from the ASGI scope of the connection's first request and
+        the CONNECT payload."""
         headers = _headers(scope)
         client = scope.get("client") or ("", 0)
         address = str(client[0])
@@ -97,14 +74,15 @@ class Handshake:
             bool(origin) and urlsplit(origin).netloc.lower() != headers.get("host", "").lower()
         )
         now = time.time()
-        query_string = str(environ.get("QUERY_STRING", ""))
+        query_string = scope.get("query_string", b"").decode("latin-1")
+        path = scope.get("raw_path") or scope.get("path", "").encode()
         return cls(
             headers=MappingProxyType(headers),
             query=MappingProxyType(_query(query_string)),
             auth=MappingProxyType(dict(auth) if isinstance(auth, dict) else {}),
             time=_node_date_string(datetime.fromtimestamp(now, UTC)),
             issued=int(now * 1000),
-            url=str(environ.get("RAW_URI", "")),
+            url=path.decode("latin-1") + ("?" + query_string if query_string else ""),
             address=address,
             xdomain=xdomain,
             secure=scheme in ("https", "wss"),

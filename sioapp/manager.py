@@ -14,7 +14,6 @@ import asyncio
 from collections.abc import Collection, Iterable, Set
 from typing import TYPE_CHECKING, Any
 
-from engineio import packet as eio_packet
 from socketio import AsyncManager
 from socketio import packet as sio_packet
 
@@ -27,12 +26,20 @@ if TYPE_CHECKING:
     from sioapp.server import SioServer
     from sioapp.socket import Socket
 
-__all__ = ["Frames", "LocalManager"]
+__all__ = ["Frames", "LocalManager", "engine_frames"]
 
 _NO_ROOMS: frozenset[str] = frozenset()
 
-#: An encoded Socket.IO packet: its text frame, then its binary attachments.
+#: An encoded Socket.IO packet as Engine.IO messages: its text, then its binary attachments.
 Frames = list[str | bytes]
+
+
+def engine_frames(encoded: str | list[str | bytes]) -> Frames:
+    """The Engine.IO messages carrying a packet python-socketio encoded."""
+    if isinstance(encoded, str):
+        return ["4" + encoded]
+    text, *attachments = encoded
+    return ["4" + str(text), *attachments]
 
 
 class LocalManager(AsyncManager):  # type: ignore[misc]
@@ -119,10 +126,9 @@ class LocalManager(AsyncManager):  # type: ignore[misc]
 
     def encode_event(self, namespace: str, data: list[Any]) -> Frames:
         """Encode one EVENT packet."""
-        encoded = self.server.packet_class(
-            sio_packet.EVENT, namespace=namespace, data=data
-        ).encode()
-        return encoded if isinstance(encoded, list) else [encoded]
+        return engine_frames(
+            self.server.packet_class(sio_packet.EVENT, namespace=namespace, data=data).encode()
+        )
 
     async def send_frames(
         self,
@@ -133,24 +139,13 @@ class LocalManager(AsyncManager):  # type: ignore[misc]
     ) -> int:
         """Queue an encoded packet for every selected local socket; how many got it.
 
-        The packets go straight into each connection's queue: one Engine.IO
-        packet per frame, encoded once for all recipients, no await per recipient.
+        The packet is encoded once for all recipients, and queued for each one
+        without an await per recipient.
         """
         recipients = self.select(namespace, rooms, except_rooms)
         if not recipients:
             return 0
-        packets = [eio_packet.Packet(eio_packet.MESSAGE, frame) for frame in frames]
-        connections = self.server.eio.sockets
-        sent = 0
-        for _, eio_sid in recipients:
-            connection = connections.get(eio_sid)
-            if connection is None or connection.closed:
-                continue
-            queue = connection.queue
-            for pkt in packets:
-                queue.put_nowait(pkt)
-            sent += 1
-        return sent
+        return self.server.eio.send_many((eio_sid for _, eio_sid in recipients), frames)
 
     # ---- server-wide operations; RedisManager extends each one to the other servers
 

@@ -1,11 +1,14 @@
-"""The Socket.IO protocol layer: python-socketio's AsyncServer, extended through its seams.
+"""The Socket.IO protocol layer: python-socketio's AsyncServer over sioapp's own engine.
 
-It keeps python-socketio's engine, manager and packet encoding and replaces how
-incoming packets are checked and dispatched, to behave as the Node server does:
-malformed packets and reserved event names close the connection with
-``parse error``, unknown namespaces get ``{"message": "Invalid namespace"}``,
-connection middleware runs before CONNECT and ``on_connect`` handlers after it,
-and every disconnect carries Node's reason.
+python-socketio builds its engine through its server-class seam
+(``_engineio_server_class``); the engine is sioapp's (`sioapp._transport`), and
+its ``connect``, ``message`` and ``disconnect`` events come here, to methods of
+this class rather than python-socketio's own. python-socketio's manager and
+packet codec stay. What differs from python-socketio is what Node's server does:
+malformed packets and reserved event names close the connection with ``parse
+error``, unknown namespaces get ``{"message": "Invalid namespace"}``, connection
+middleware runs before CONNECT and ``on_connect`` handlers after it, acks are
+each socket's own, and every disconnect carries Node's reason.
 """
 
 from __future__ import annotations
@@ -17,20 +20,18 @@ from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 import socketio
-from engineio import AsyncServer as EngineServer
-from engineio import packet as eio_packet
 from socketio import packet as sio_packet
 
 from sioapp import dispatch
+from sioapp._tasks import TaskSet
+from sioapp._transport import Engine, TrustedProxies
 from sioapp.context import HandlerContext
-from sioapp.engine import SioEngine
 from sioapp.events import RESERVED_EVENTS
 from sioapp.handshake import Handshake
-from sioapp.manager import LocalManager
+from sioapp.manager import LocalManager, engine_frames
 from sioapp.reasons import DisconnectReason
 from sioapp.serialization import OrjsonPacket
 from sioapp.socket import Socket
-from sioapp.tasks import TaskSet
 
 if TYPE_CHECKING:
     from sioapp.app import SioApp
@@ -38,16 +39,6 @@ if TYPE_CHECKING:
 __all__ = ["SioServer"]
 
 logger = logging.getLogger("sioapp")
-
-_ENGINE_REASONS = {
-    EngineServer.reason.CLIENT_DISCONNECT: DisconnectReason.TRANSPORT_CLOSE,
-    EngineServer.reason.SERVER_DISCONNECT: DisconnectReason.FORCED_CLOSE,
-    EngineServer.reason.PING_TIMEOUT: DisconnectReason.PING_TIMEOUT,
-    EngineServer.reason.TRANSPORT_CLOSE: DisconnectReason.TRANSPORT_CLOSE,
-    EngineServer.reason.TRANSPORT_ERROR: DisconnectReason.TRANSPORT_ERROR,
-    SioEngine.reason.PARSE_ERROR: DisconnectReason.PARSE_ERROR,
-}
-
 
 #: The largest ack id a client may use: JavaScript's ``Number.MAX_SAFE_INTEGER``.
 MAX_ACK_ID = 2**53 - 1
@@ -99,10 +90,16 @@ else:
 
 
 class SioServer(socketio.AsyncServer):  # type: ignore[misc]
-    """python-socketio's server with sioapp's dispatch and Node's protocol behaviour."""
+    """python-socketio's server with sioapp's engine, dispatch and Node's protocol behaviour."""
 
     def __init__(
-        self, app: SioApp, *, manager: LocalManager, connect_timeout: float, **options: Any
+        self,
+        app: SioApp,
+        *,
+        manager: LocalManager,
+        connect_timeout: float,
+        trusted_proxies: TrustedProxies,
+        **options: Any,
     ) -> None:
         super().__init__(
             client_manager=manager,
@@ -111,21 +108,27 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
             always_connect=False,
             async_mode="asgi",
             namespaces="*",
+            trusted_proxies=trusted_proxies,
             **options,
         )
+        self.eio: Engine
+        self.manager_initialized: bool
+        self.eio.on("connect", self.opened)
+        self.eio.on("message", self.received)
+        self.eio.on("disconnect", self.closed)
         self.app = app
         self.connect_timeout = connect_timeout
+        self.trusted_proxies = trusted_proxies
         self.sockets: dict[str, Socket] = {}
-        self._close_reasons: dict[str, DisconnectReason] = {}
         self._connect_timers: dict[str, asyncio.TimerHandle] = {}
         self._tasks = TaskSet()
         #: The event handlers still running.
         self._handlers = TaskSet()
-        #: Binary packets waiting for their attachments, with the bytes received so far.
-        self._attachments: dict[str, int] = {}
+        #: Binary packets waiting for their attachments, and the bytes received so far.
+        self._pending: dict[str, tuple[Any, int]] = {}
 
-    def _engineio_server_class(self) -> type[SioEngine]:
-        return SioEngine
+    def _engineio_server_class(self) -> type[Engine]:
+        return Engine
 
     # ---- sending ---------------------------------------------------------------
 
@@ -139,12 +142,7 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
     ) -> None:
         """Encode and queue one Socket.IO packet for one connection."""
         encoded = self.packet_class(packet_type, data=data, namespace=namespace, id=ack_id).encode()
-        send = self.eio.send_packet
-        if isinstance(encoded, str):
-            await send(eio_sid, eio_packet.Packet(eio_packet.MESSAGE, encoded))
-            return
-        for frame in encoded:  # the text frame, then the binary attachments
-            await send(eio_sid, eio_packet.Packet(eio_packet.MESSAGE, frame))
+        self.eio.send_many((eio_sid,), engine_frames(encoded))
 
     async def close_connection(self, eio_sid: str, reason: DisconnectReason) -> None:
         """Close a whole Engine.IO connection; its sockets leave with ``reason``.
@@ -152,16 +150,16 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
         The CLOSE packet is queued, then the transport is shut after it, without
         waiting for a client that may not read.
         """
-        connection = self.eio.sockets.get(eio_sid)
-        if connection is None or connection.closed or connection.closing:
-            return
-        self._close_reasons[eio_sid] = reason
-        await self.eio.close_session(eio_sid, self.reason.SERVER_DISCONNECT, notify=True)
+        await self.eio.close(eio_sid, reason, notify=True)
 
-    # ---- Engine.IO events ------------------------------------------------------
+    # ---- the engine's events -----------------------------------------------------
 
-    async def _handle_eio_connect(self, eio_sid: str, environ: dict[str, Any]) -> None:
-        await super()._handle_eio_connect(eio_sid, environ)
+    async def opened(self, eio_sid: str, scope: dict[str, Any]) -> None:
+        """A new Engine.IO connection: it has ``connect_timeout`` to join a namespace."""
+        if not self.manager_initialized:
+            self.manager_initialized = True
+            self.manager.initialize()
+        self.environ[eio_sid] = scope
         loop = asyncio.get_running_loop()
         self._connect_timers[eio_sid] = loop.call_later(
             self.connect_timeout, self._on_connect_timeout, eio_sid
@@ -174,7 +172,8 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
         )
         self._tasks.spawn(self.close_connection(eio_sid, DisconnectReason.FORCED_CLOSE))
 
-    async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
+    async def received(self, eio_sid: str, data: str | bytes) -> None:
+        """One Engine.IO message: a Socket.IO packet, or one of its binary attachments."""
         try:
             pkt = self._complete_packet(eio_sid, data)
             if pkt is not None:
@@ -187,41 +186,37 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
             return
         kind, namespace = pkt.packet_type, pkt.namespace or "/"
         if kind == sio_packet.CONNECT:
-            await self._handle_connect(eio_sid, namespace, pkt.data)
+            await self._connect(eio_sid, namespace, pkt.data)
         elif kind == sio_packet.DISCONNECT:
-            await self._handle_disconnect(
-                eio_sid, namespace, DisconnectReason.CLIENT_NAMESPACE_DISCONNECT
-            )
+            sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
+            if sid is not None:
+                await self._leave(sid, namespace, DisconnectReason.CLIENT_NAMESPACE_DISCONNECT)
         elif kind in (sio_packet.EVENT, sio_packet.BINARY_EVENT):
-            await self._handle_event(eio_sid, namespace, pkt.id, pkt.data)
+            self._event(eio_sid, namespace, pkt.id, pkt.data)
         else:
-            self._receive_ack(eio_sid, namespace, pkt.id, pkt.data)
+            socket = self._socket(eio_sid, namespace)
+            if socket is not None:
+                socket.receive_ack(pkt.id, pkt.data)
 
-    def _receive_ack(self, eio_sid: str, namespace: str, ack_id: int, args: list[Any]) -> None:
-        sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
-        socket = self.sockets.get(sid) if sid is not None else None
-        if socket is not None:
-            socket.receive_ack(ack_id, args)
-
-    def _complete_packet(self, eio_sid: str, data: Any) -> Any:
+    def _complete_packet(self, eio_sid: str, data: str | bytes) -> Any:
         """The packet ``data`` completes, or None while binary attachments are pending.
 
         A binary packet may announce at most `MAX_ATTACHMENTS` attachments, of
         ``max_http_buffer_size`` bytes in all, for a namespace it has joined.
         """
-        pending = self._binary_packet.get(eio_sid)
+        pending = self._pending.get(eio_sid)
         if pending is not None:
+            pkt, received = pending
             if not isinstance(data, bytes):
                 raise ParseError("expected a binary attachment")
-            received = self._attachments[eio_sid] + len(data)
+            received += len(data)
             if received > self.eio.max_http_buffer_size:
                 raise ParseError("binary attachments larger than max_http_buffer_size")
-            self._attachments[eio_sid] = received
-            if not pending.add_attachment(data):
+            if not pkt.add_attachment(data):
+                self._pending[eio_sid] = (pkt, received)
                 return None
-            del self._binary_packet[eio_sid]
-            del self._attachments[eio_sid]
-            return pending
+            del self._pending[eio_sid]
+            return pkt
         if not isinstance(data, str):
             raise ParseError("unexpected binary frame")
         pkt = self.packet_class(encoded_packet=data)
@@ -230,27 +225,25 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
                 raise ParseError(f"a binary packet has 1 to {MAX_ATTACHMENTS} attachments")
             if self.manager.sid_from_eio_sid(eio_sid, pkt.namespace or "/") is None:
                 raise ParseError("binary packet for a namespace the client has not joined")
-            self._binary_packet[eio_sid] = pkt
-            self._attachments[eio_sid] = 0
+            self._pending[eio_sid] = (pkt, 0)
             return None
         return pkt
 
-    async def _handle_eio_disconnect(self, eio_sid: str, reason: str) -> None:
+    async def closed(self, eio_sid: str, reason: str) -> None:
+        """The Engine.IO connection ended: each of its sockets leaves with ``reason``."""
         timer = self._connect_timers.pop(eio_sid, None)
         if timer is not None:
             timer.cancel()
-        node_reason = self._close_reasons.pop(eio_sid, None) or _ENGINE_REASONS.get(
-            reason, DisconnectReason.TRANSPORT_CLOSE
-        )
-        if node_reason is DisconnectReason.TRANSPORT_CLOSE and self.eio.ping_overdue(eio_sid):
-            node_reason = DisconnectReason.PING_TIMEOUT
-        self._binary_packet.pop(eio_sid, None)
-        self._attachments.pop(eio_sid, None)
-        await super()._handle_eio_disconnect(eio_sid, node_reason)
+        self._pending.pop(eio_sid, None)
+        for namespace in list(self.manager.get_namespaces()):
+            sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
+            if sid is not None:
+                await self._leave(sid, namespace, DisconnectReason(reason))
+        self.environ.pop(eio_sid, None)
 
     # ---- Socket.IO packets -----------------------------------------------------
 
-    async def _handle_connect(self, eio_sid: str, namespace: str, auth: Any) -> None:
+    async def _connect(self, eio_sid: str, namespace: str, auth: Any) -> None:
         registry = self.app.registry.get(namespace)
         if registry is None:
             await self.send_packet(
@@ -266,8 +259,8 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
                 eio_sid, sio_packet.CONNECT_ERROR, namespace, {"message": "Already connected"}
             )
             return
-        environ = self.environ.get(eio_sid, {})
-        handshake = Handshake.from_environ(environ, auth, self.app.trusted_proxies)
+        scope = self.environ.get(eio_sid, {})
+        handshake = Handshake.from_scope(scope, auth, self.trusted_proxies)
         socket = Socket(self.app, sid, eio_sid, namespace, handshake)
         self.sockets[sid] = socket
         refused = await dispatch.run_connect(self.app, registry, socket)
@@ -288,11 +281,12 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
         """Whether the Engine.IO connection is still open."""
         return eio_sid in self.environ
 
-    async def _handle_event(
-        self, eio_sid: str, namespace: str, ack_id: int | None, data: list[Any]
-    ) -> None:
+    def _socket(self, eio_sid: str, namespace: str) -> Socket | None:
         sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
-        socket = self.sockets.get(sid) if sid is not None else None
+        return self.sockets.get(sid) if sid is not None else None
+
+    def _event(self, eio_sid: str, namespace: str, ack_id: int | None, data: list[Any]) -> None:
+        socket = self._socket(eio_sid, namespace)
         if socket is None or not socket.connected:
             logger.warning(
                 "event %r for namespace %.64r, which %s has not joined",
@@ -305,21 +299,33 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
         if not task.done():
             self._handlers.keep(task)
 
-    async def _trigger_event(self, event: str, namespace: str, *args: Any) -> Any:
-        # python-socketio calls this only for "disconnect": every other event goes
-        # through sioapp's dispatch.
-        if event != "disconnect":  # pragma: no cover - not reached, see above
-            return self.not_handled
-        sid, reason = args[0], args[1]
+    async def disconnect(
+        self, sid: str, namespace: str | None = None, ignore_queue: bool = False
+    ) -> None:
+        """Disconnect socket ``sid`` from ``namespace``: the client gets DISCONNECT, the
+        socket leaves with ``server namespace disconnect``."""
+        namespace = namespace or "/"
+        if ignore_queue:
+            here = self.manager.is_connected(sid, namespace)
+        else:
+            here = await self.manager.can_disconnect(sid, namespace)
+        if not here:
+            return
+        eio_sid = self.manager.eio_sid_from_sid(sid, namespace)
+        await self.send_packet(eio_sid, sio_packet.DISCONNECT, namespace, None)
+        await self._leave(sid, namespace, DisconnectReason.SERVER_NAMESPACE_DISCONNECT)
+
+    async def _leave(self, sid: str, namespace: str, reason: DisconnectReason) -> None:
+        """Socket ``sid`` leaves ``namespace``: its disconnect handlers run with ``reason``
+        (or the reason the socket was given), then the manager forgets it."""
+        if not self.manager.is_connected(sid, namespace):
+            return
+        self.manager.pre_disconnect(sid, namespace)
         socket = self.sockets.pop(sid, None)
-        if socket is None:
-            return None
-        if socket._reason is not None:
-            reason = socket._reason
-        elif not isinstance(reason, DisconnectReason):
-            reason = DisconnectReason.SERVER_NAMESPACE_DISCONNECT
-        await dispatch.run_disconnect(self.app, self.app.registry[namespace], socket, reason)
-        return None
+        if socket is not None:
+            registry = self.app.registry[namespace]
+            await dispatch.run_disconnect(self.app, registry, socket, reason)
+        await self.manager.disconnect(sid, namespace, ignore_queue=True)
 
     # ---- shutdown --------------------------------------------------------------
 
@@ -346,8 +352,7 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
 
     async def close_all(self, reason: DisconnectReason, timeout: float = 5.0) -> None:
         """Close every connection, telling each socket ``reason``."""
-        connections = {socket.eio_sid for socket in self.sockets.values()}
-        connections.update(self.environ)
+        connections = list(self.eio.sessions)
         if connections:
             closing = [self.close_connection(eio_sid, reason) for eio_sid in connections]
             await asyncio.wait_for(asyncio.gather(*closing, return_exceptions=True), timeout)

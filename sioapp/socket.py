@@ -96,7 +96,6 @@ class Socket:
     _connected: bool
     _app: SioApp
     _packet_middlewares: list[Dependant]
-    _reason: DisconnectReason | None
     _rooms: Rooms
     _acks: dict[int, asyncio.Future[tuple[Any, ...]]]
     _ack_ids: Iterator[int]
@@ -113,7 +112,6 @@ class Socket:
         setattr_(self, "_data", {})
         setattr_(self, "_connected", False)
         setattr_(self, "_packet_middlewares", [])
-        setattr_(self, "_reason", None)
         setattr_(self, "_rooms", Rooms(self))
         setattr_(self, "_acks", {})
         setattr_(self, "_ack_ids", itertools.count(1))
@@ -303,7 +301,6 @@ class Socket:
         if close:
             await server.close_connection(self._eio_sid, DisconnectReason.FORCED_CLOSE)
         else:
-            object.__setattr__(self, "_reason", DisconnectReason.SERVER_NAMESPACE_DISCONNECT)
             await server.disconnect(self._id, self._nsp, ignore_queue=True)
 
     def to_dict(self) -> dict[str, Any]:

@@ -100,10 +100,16 @@ def test_server_options_pass_through_by_name() -> None:
         transports=["websocket"],
     )
     engine = app.server.eio
-    assert engine.cors_allowed_origins == ["http://example.test"]
+    assert engine.describe_origins() == "these origins: http://example.test"
     assert (engine.ping_interval, engine.ping_timeout) == (5, 3)
     assert engine.max_http_buffer_size == 2048
-    assert engine.transports == ["websocket"]
+    assert engine.transports == {"websocket"}
+
+
+@pytest.mark.parametrize("option", ["monitor_clients", "engineio_logger"])
+def test_options_of_the_former_engine_are_refused(option: str) -> None:
+    with pytest.raises(TypeError, match=option):
+        SioApp(**{option: True})
 
 
 def test_unknown_options_are_refused_with_the_valid_names() -> None:

@@ -97,8 +97,6 @@ async def test_a_returned_tuple_acks_several_arguments(
     assert await c.call(event, (1, "2", [3], {"4": 5})) == (1, "2", [3], {"4": 5})
 
 
-async def test_a_typed_tuple_acks_several_validated_arguments(
-    served: Any, client: Connect
-) -> None:
+async def test_a_typed_tuple_acks_several_validated_arguments(served: Any, client: Connect) -> None:
     c = await client(await served(build_app()))
     assert await c.call("pair", (7, "seven")) == (7, "seven")

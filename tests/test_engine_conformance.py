@@ -284,6 +284,21 @@ async def test_http_requests_after_upgrade_are_refused(served: Served) -> None:
     await ws.close()
 
 
+async def test_a_poll_sent_after_the_upgrade_packet_is_refused(served: Served) -> None:
+    """As the official suite's "should ignore HTTP requests with same sid after upgrade":
+    the probe and the UPGRADE packet go back to back, without waiting for ``3probe``."""
+    for _ in range(10):
+        sid = await served.joined()
+        ws = await served.websocket(sid)
+        await ws.send("2probe")
+        await ws.send("5")
+        assert (await served.poll(sid)).status_code == 400
+        assert await recv(ws) == "3probe"
+        await ws.send('421["echo","upgraded"]')
+        assert await recv(ws) == '431["upgraded"]'
+        await ws.close()
+
+
 @pytest.mark.parametrize("stage", ["upgrading", "upgraded"])
 async def test_second_websocket_for_a_session_is_closed(served: Served, stage: str) -> None:
     sid = await served.joined()
@@ -381,4 +396,4 @@ async def test_close_packet_on_a_websocket_closes_it(served: Served, joined: boo
         assert await closed(ws, timeout=2) is not None
     if joined:
         assert await served.reason() == DisconnectReason.TRANSPORT_CLOSE  # as in Node
-    assert not served.app.server.eio.sockets
+    assert not served.app.server.eio.sessions

@@ -71,6 +71,6 @@ async def test_a_burst_of_connections_is_served_or_refused_and_others_keep_being
     )
     assert len(latencies) >= 5 and worst < 5.0
     async with asyncio.timeout(10):
-        while len(app.server.sockets) > 1 or len(app.server.eio.sockets) > 1:
+        while len(app.server.sockets) > 1 or len(app.server.eio.sessions) > 1:
             await asyncio.sleep(0.05)
     assert list(app.server.sockets) == [healthy.get_sid()]

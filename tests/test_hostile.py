@@ -148,7 +148,8 @@ async def test_an_ack_awaited_from_a_socket_that_leaves_fails_at_once(served: An
     await raw.send('42["ask back"]')
     question = await raw.recv()
     assert isinstance(question, str) and question.startswith('421["question"')
-    await raw.send('42["ask after leaving"]')
+    await raw.send('421["ask after leaving"]')
+    assert await raw.recv() == "431[]"
     await raw.close()
     async with asyncio.timeout(5):  # well before the 30 s the handlers would wait
         await outcomes.wait(2)

@@ -153,7 +153,7 @@ async def test_a_thousand_connections_leave_nothing_behind(served: Any) -> None:
     tasks_before = {task.get_name() for task in asyncio.all_tasks()}
     await asyncio.gather(*(cycle(50) for _ in range(20)))
     async with asyncio.timeout(10):
-        while len(journal.disconnected) < 1001 or server.eio.sockets:
+        while len(journal.disconnected) < 1001 or server.eio.sessions:
             await asyncio.sleep(0.05)
     journal.sockets.clear()
     journal.disconnecting.clear()
@@ -165,7 +165,7 @@ async def test_a_thousand_connections_leave_nothing_behind(served: Any) -> None:
     assert server.manager.socket_rooms == {}
     assert server.manager.callbacks == {}
     assert server._connect_timers == {}
-    assert server._close_reasons == {}
+    assert server._pending == {}
     assert not [obj for obj in gc.get_objects() if isinstance(obj, Socket) and obj.app is app]
     await asyncio.sleep(0.2)
     tasks_after = {task.get_name() for task in asyncio.all_tasks()}

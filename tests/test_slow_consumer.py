@@ -98,7 +98,7 @@ async def test_stalled_websocket_is_dropped_and_memory_stays_bounded() -> None:
             reader = Reader(healthy)
             async with stalled_client(url):
                 engine = app.server.eio
-                stalled = list(engine.sockets.values())[-1]  # the last to connect
+                stalled = list(engine.sessions.values())[-1]  # the last to connect
                 before = resident_mb()
                 peak = await flood(app, reader, 20_000, stalled.queue)  # 20 MB to each client
                 grown = resident_mb() - before
@@ -106,8 +106,10 @@ async def test_stalled_websocket_is_dropped_and_memory_stays_bounded() -> None:
                 assert reasons == [DisconnectReason.TRANSPORT_ERROR]
                 assert peak <= 1_000_000
                 assert grown < 16, f"resident memory grew {grown:.1f} MB"
-                assert stalled.closed and len(engine.sockets) == 1  # the healthy one is left
-                await asyncio.wait_for(_until(lambda: len(engine._guards) == 1), 5)
+                assert stalled.closed and len(engine.sessions) == 1  # the healthy one is left
+                await asyncio.wait_for(
+                    _until(lambda: stalled.reader is None), 5
+                )  # WebSocket dropped
             assert reader.count == 20_000
             reader.task.cancel()
 
@@ -120,7 +122,7 @@ async def test_without_a_limit_the_stalled_client_piles_up() -> None:
             await join(healthy)
             reader = Reader(healthy)
             async with stalled_client(url):
-                stalled = list(app.server.eio.sockets.values())[-1]  # the last to connect
+                stalled = list(app.server.eio.sessions.values())[-1]  # the last to connect
                 peak = await flood(app, reader, 10_000, stalled.queue)
                 assert peak > 5_000_000 and reasons == []
             reader.task.cancel()
@@ -137,7 +139,7 @@ async def test_stalled_long_polling_client_is_dropped() -> None:
         async with websockets.connect(ws_url, compression=None) as healthy:
             await join(healthy)
             reader = Reader(healthy)
-            stalled = app.server.eio.sockets[sid]
+            stalled = app.server.eio.sessions[sid]
             peak = await flood(app, reader, 1000, stalled.queue)  # the poller never comes back
             await asyncio.wait_for(_until(lambda: reader.count == 1000), 10)
             assert peak <= 200_000

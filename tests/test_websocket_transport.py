@@ -11,11 +11,10 @@ from typing import Any
 
 import pytest
 import websockets
-from engineio import packet as eio_packet
 from websockets.asyncio.client import ClientConnection
 
 from sioapp import Router, SioApp, Socket
-from sioapp.connection import Connection
+from sioapp._transport import Session
 from sioapp.testing import serve
 
 
@@ -66,10 +65,9 @@ async def next_message(ws: ClientConnection) -> str:
         await ws.send("3")
 
 
-def connection_of(app: SioApp) -> Connection:
-    (connection,) = app.server.eio.sockets.values()
-    assert isinstance(connection, Connection)
-    return connection
+def session_of(app: SioApp) -> Session:
+    (session,) = app.server.eio.sessions.values()
+    return session
 
 
 async def until(condition: Callable[[], bool], timeout: float = 5) -> None:
@@ -104,11 +102,11 @@ async def test_the_writer_wakes_for_each_batch() -> None:
 async def test_an_idle_writer_stops_and_the_next_packet_starts_another(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("sioapp.heartbeat.WRITER_IDLE", 0.05)
+    monkeypatch.setattr("sioapp._transport.heartbeat.WRITER_IDLE", 0.05)
     app, _ = build_app()
     async with served(app) as joined, joined() as ws:
-        connection = connection_of(app)
-        await until(lambda: connection._writer is None)
+        session = session_of(app)
+        await until(lambda: session.writer is None)
         await app.emit("wake up")
         assert await next_message(ws) == '42["wake up"]'
         await ws.send('425["echo",7]')  # the reader never stopped
@@ -121,7 +119,7 @@ async def test_pings_go_on_while_pongs_come_back() -> None:
         for _ in range(10):
             assert await asyncio.wait_for(ws.recv(), 2) == "2"
             await ws.send("3")
-        assert len(app.server.eio.sockets) == 1
+        assert len(app.server.eio.sessions) == 1
 
 
 async def test_a_closed_connection_leaves_no_task_behind() -> None:
@@ -130,27 +128,26 @@ async def test_a_closed_connection_leaves_no_task_behind() -> None:
         async with joined() as ws:
             await ws.send('421["echo",1]')
             assert await next_message(ws) == "431[1]"
-            connection = connection_of(app)
+            session = session_of(app)
         engine = app.server.eio
-        await until(lambda: not engine.sockets and not engine._guards)
-        await until(lambda: connection._writer is None)
-        await asyncio.sleep(0.05)
+        await until(lambda: not engine.sessions and session.reader is None)
+        await until(lambda: session.writer is None)
         leftovers = [
             task
             for task in asyncio.all_tasks()
-            if "Connection." in getattr(task.get_coro(), "__qualname__", "")
+            if "Session." in getattr(task.get_coro(), "__qualname__", "")
         ]
         assert leftovers == []
 
 
-async def test_a_websocket_session_keeps_a_slim_environ() -> None:
+async def test_a_websocket_session_keeps_only_its_asgi_scope() -> None:
     app, _ = build_app()
     async with served(app) as joined, joined() as ws:
         await ws.send('420["host"]')
         assert (await next_message(ws)).startswith('430["127.0.0.1:')
-        (environ,) = app.server.environ.values()
-        assert "HTTP_HOST" not in environ and "wsgi.input" not in environ
-        assert environ["QUERY_STRING"] == "EIO=4&transport=websocket"
+        (scope,) = app.server.environ.values()
+        assert scope is session_of(app).scope
+        assert scope["query_string"] == b"EIO=4&transport=websocket"
 
 
 async def test_a_peer_that_stopped_reading_is_dropped_after_a_ping_timeout() -> None:
@@ -169,10 +166,10 @@ async def test_a_peer_that_stopped_reading_is_dropped_after_a_ping_timeout() -> 
         )
         assert b" 101 " in await reader.readline()
         engine = app.server.eio
-        await until(lambda: len(engine._guards) == 1)
-        (sid,) = engine.sockets
+        await until(lambda: len(engine.sessions) == 1)
+        (session,) = engine.sessions.values()
         for _ in range(300):  # far more than the TCP buffers hold: the writer blocks
-            await engine.send_packet(sid, eio_packet.Packet(eio_packet.MESSAGE, "x" * 10_000))
+            await engine.send(session.sid, "x" * 10_000)
         # No PONG, and the CLOSE waits behind what cannot be sent: the heartbeat drops it.
-        await until(lambda: not engine._guards and not engine.sockets, timeout=3)
+        await until(lambda: not engine.sessions and session.reader is None, timeout=3)
         writer.close()

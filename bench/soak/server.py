@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from typing import Any
 
 import uvicorn
 from pydantic import BaseModel, Field
@@ -76,21 +75,6 @@ async def say(msg: Chat, socket: Socket) -> Receipt:
     return Receipt(seq=msg.seq)
 
 
-def _engine_service(app: SioApp, task: asyncio.Task[Any]) -> bool:
-    """Whether ``task`` is Engine.IO's service task or the wait it sleeps in.
-
-    python-engineio starts the service task at the first connection and keeps it for
-    the server's life; on Python 3.11 its ``asyncio.wait_for`` runs the wait on its
-    service event in a task of its own.
-    """
-    engine = app.server.eio
-    if task is engine.service_task_handle:
-        return True
-    frame = getattr(task.get_coro(), "cr_frame", None)
-    event = engine.service_task_event
-    return event is not None and frame is not None and frame.f_locals.get("self") is event
-
-
 def build_app(ping_interval: float = 25.0) -> SioApp:
     """The chat app with its ``/stats`` route; Engine.IO pings every ``ping_interval`` s."""
     app = SioApp(title="sioapp soak chat", docs_url=None, ping_interval=ping_interval)
@@ -102,9 +86,9 @@ def build_app(ping_interval: float = 25.0) -> SioApp:
         current = asyncio.current_task()
         tasks = [task for task in asyncio.all_tasks() if task is not current]
         return Stats(
-            tasks=sum(1 for task in tasks if not _engine_service(app, task)),
+            tasks=len(tasks),
             sockets=len(app.server.sockets),
-            engine_sockets=len(app.server.eio.sockets),
+            engine_sockets=len(app.server.eio.sessions),
             rooms=len(await app.local.all_rooms()),
         )
 
