@@ -144,7 +144,7 @@ async def test_a_trusted_proxy_may_forward_any_host(http: Any) -> None:
 
 
 async def test_a_stalled_post_ends_with_its_session(http: Any) -> None:
-    app, journal = build_app(ping_interval=0.2, ping_timeout=0.2)
+    app, _ = build_app(ping_interval=0.2, ping_timeout=0.2)
     client = await http(app)
     sid = await handshake(client)
     host, port = str(client.base_url).removeprefix("http://").split(":")
