@@ -221,6 +221,11 @@ class Engine:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
+    @property
+    def writer_sweeps(self) -> int:
+        """How many times the heartbeat has looked for idle WebSocket writers."""
+        return self.heartbeat.sweeps
+
     # ---- for the Socket.IO layer -------------------------------------------------
 
     def send_many(self, sids: Iterable[str], frames: list[Frame]) -> int:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import TYPE_CHECKING
 
 from starlette.types import Receive, Send
 
@@ -33,10 +32,7 @@ from sioapp._transport.http import (
     respond,
 )
 from sioapp._transport.packets import NOOP, ParseError, decode_payload, encode_payload
-from sioapp._transport.session import CloseReason, Session
-
-if TYPE_CHECKING:
-    from sioapp._transport.engine import Engine
+from sioapp._transport.session import CloseReason, Session, TransportHost
 
 __all__ = ["serve_poll", "serve_post"]
 
@@ -53,7 +49,7 @@ async def _until_gone(receive: Receive) -> None:
 
 
 async def serve_poll(
-    engine: Engine,
+    engine: TransportHost,
     session: Session,
     request: Request,
     receive: Receive,
@@ -91,7 +87,11 @@ async def serve_poll(
 
 
 async def _answer(
-    engine: Engine, request: Request, send: Send, payload: str, headers: list[tuple[str, str]]
+    engine: TransportHost,
+    request: Request,
+    send: Send,
+    payload: str,
+    headers: list[tuple[str, str]],
 ) -> None:
     body = payload.encode()
     if engine.http_compression:
@@ -103,7 +103,7 @@ async def _answer(
 
 
 async def serve_post(
-    engine: Engine,
+    engine: TransportHost,
     session: Session,
     receive: Receive,
     send: Send,

@@ -7,17 +7,14 @@ import contextvars
 import enum
 import logging
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from starlette.types import Scope
 
 from sioapp._transport.outgoing import END, OutgoingQueue
 from sioapp._transport.packets import CLOSE, NOOP, Frame
 
-if TYPE_CHECKING:
-    from sioapp._transport.engine import Engine
-
-__all__ = ["CloseReason", "Session", "Transport"]
+__all__ = ["CloseReason", "Session", "SessionHost", "Transport", "TransportHost"]
 
 logger = logging.getLogger("sioapp")
 
@@ -38,6 +35,21 @@ class CloseReason(enum.StrEnum):
 class Transport(enum.StrEnum):
     POLLING = "polling"
     WEBSOCKET = "websocket"
+
+
+class SessionHost(Protocol):
+    """What a `Session` asks of the engine that owns it."""
+
+    @property
+    def max_outgoing_buffer(self) -> int | None:
+        """Bytes a session may have waiting to be sent (None: no bound)."""
+
+    @property
+    def writer_sweeps(self) -> int:
+        """How many times idle WebSocket writers were looked for."""
+
+    def overflowed(self, sid: str) -> None:
+        """Close session ``sid``: its client stopped reading."""
 
 
 class Session:
@@ -72,7 +84,7 @@ class Session:
         "ws_send",
     )
 
-    def __init__(self, engine: Engine, sid: str, scope: Scope, transport: Transport) -> None:
+    def __init__(self, engine: SessionHost, sid: str, scope: Scope, transport: Transport) -> None:
         self.engine = engine
         self.sid = sid
         #: The ASGI scope of the request that opened the session.
@@ -225,7 +237,7 @@ class Session:
                 elif self.retired:
                     return
                 else:
-                    self.idle_since = self.engine.heartbeat.sweeps
+                    self.idle_since = self.engine.writer_sweeps
                     await queue.wait()
                     self.idle_since = None
             self.ws_send = None  # no writer after this one
@@ -236,3 +248,25 @@ class Session:
             self.writer = None
             self.idle_since = None
             queue.sent()
+
+
+class TransportHost(SessionHost, Protocol):
+    """What the long-polling and WebSocket transports ask of the engine."""
+
+    max_http_buffer_size: int
+    #: Seconds a POST body may take to arrive, and a WebSocket to complete an upgrade.
+    request_timeout: float
+    upgrade_timeout: float
+    http_compression: bool
+    compression_threshold: int
+
+    async def close(
+        self, sid: str, reason: str, *, notify: bool = False, abort: bool = False
+    ) -> None:
+        """Close session ``sid`` for ``reason``."""
+
+    async def deliver(self, sid: str, data: str | bytes) -> None:
+        """Hand one message of session ``sid`` to the Socket.IO layer."""
+
+    async def receive(self, session: Session, frame: Frame) -> bool:
+        """Handle one packet from the client; False when it is not one."""

@@ -17,15 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
 
 from starlette.types import Receive, Send
 
 from sioapp._transport.packets import PING, PONG, UPGRADE, Frame
-from sioapp._transport.session import CloseReason, Session
-
-if TYPE_CHECKING:
-    from sioapp._transport.engine import Engine
+from sioapp._transport.session import CloseReason, Session, TransportHost
 
 __all__ = ["read_frames", "upgrade"]
 
@@ -44,7 +40,7 @@ async def _next_frame(receive: Receive) -> Frame | None:
     return message.get("bytes") if data is None else data
 
 
-async def upgrade(engine: Engine, session: Session, receive: Receive, send: Send) -> bool:
+async def upgrade(engine: TransportHost, session: Session, receive: Receive, send: Send) -> bool:
     """Upgrade a long-polling ``session`` to this WebSocket; whether it worked."""
     session.start_upgrade()
     upgraded = False
@@ -66,7 +62,9 @@ async def upgrade(engine: Engine, session: Session, receive: Receive, send: Send
         session.end_upgrade(upgraded)
 
 
-async def read_frames(engine: Engine, session: Session, receive: Receive) -> CloseReason | None:
+async def read_frames(
+    engine: TransportHost, session: Session, receive: Receive
+) -> CloseReason | None:
     """Hand the client's frames to the engine in order until the session or the
     WebSocket ends; the reason to close the session with, if it is still open."""
     limit = engine.max_http_buffer_size
