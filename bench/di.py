@@ -22,11 +22,11 @@ from dependency_injector import providers
 from dependency_injector.wiring import Provide
 
 from sioapp import Container, CurrentUser, Router, SioApp, Socket
+from sioapp._di.container import close_event_resources
+from sioapp._di.context import HandlerContext, current_context
+from sioapp._di.injection import Dependant
+from sioapp._protocol.handshake import Handshake
 from sioapp._transport import TrustedProxies
-from sioapp.container import close_event_resources
-from sioapp.context import HandlerContext, current_context
-from sioapp.handshake import Handshake
-from sioapp.injection import Dependant
 
 
 class User:

@@ -1,23 +1,23 @@
 """sioapp: typed Socket.IO apps with validation, dependency injection and REST in one ASGI app."""
 
-from sioapp.app import SioApp
-from sioapp.broadcast import BroadcastAcks, BroadcastOperator
-from sioapp.cluster import ClusterUnavailable
-from sioapp.container import Container, CurrentUser
-from sioapp.errors import (
+from sioapp._app.app import SioApp
+from sioapp._cluster.redis import ClusterUnavailable
+from sioapp._di.container import Container, CurrentUser
+from sioapp._di.injection import RegistrationError
+from sioapp._protocol.broadcast import BroadcastAcks, BroadcastOperator
+from sioapp._protocol.errors import (
     AuthValidationError,
     ConnectionRefused,
     EventError,
     PayloadValidationError,
 )
-from sioapp.handshake import Handshake
-from sioapp.injection import RegistrationError
-from sioapp.ratelimit import RateLimit
-from sioapp.reasons import DisconnectReason
-from sioapp.remote import RemoteSocket
-from sioapp.routing import Router
-from sioapp.server_events import ServerAcks
-from sioapp.socket import Rooms, Socket, SocketDisconnected
+from sioapp._protocol.handshake import Handshake
+from sioapp._protocol.reasons import DisconnectReason
+from sioapp._protocol.remote import RemoteSocket
+from sioapp._protocol.socket import Rooms, Socket, SocketDisconnected
+from sioapp._runtime.ratelimit import RateLimit
+from sioapp._runtime.routing import Router
+from sioapp._runtime.server_events import ServerAcks
 
 __all__ = [
     "AuthValidationError",

@@ -11,7 +11,7 @@ from typing import Any
 import socketio
 import uvicorn
 
-from sioapp.app import SioApp
+from sioapp._app.app import SioApp
 
 __all__ = ["connect", "free_port", "serve"]
 

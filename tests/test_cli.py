@@ -14,9 +14,9 @@ import yaml
 from typer.testing import CliRunner, Result
 
 import sioapp
+from sioapp._cluster.redis import REDIS_URL_ENV
 from sioapp.cli.main import app
 from sioapp.cli.scaffold import Template, templates_root
-from sioapp.cluster import REDIS_URL_ENV
 
 PROBE_APP = '''\
 """A small app for the command line tests."""

@@ -15,8 +15,8 @@ from sioapp import (
     SioApp,
     Socket,
 )
-from sioapp.cluster import RedisManager
-from sioapp.manager import LocalManager
+from sioapp._cluster.redis import RedisManager
+from sioapp._protocol.manager import LocalManager
 
 from .conftest import Connect, Inbox
 

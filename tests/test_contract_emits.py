@@ -8,9 +8,9 @@ import pytest
 from pydantic import BaseModel
 
 from sioapp import RegistrationError, Router
+from sioapp._protocol.events import event_and_args
+from sioapp._runtime.routing import EmittedEvent
 from sioapp.cli.events import emitted_text
-from sioapp.events import event_and_args
-from sioapp.routing import EmittedEvent
 
 
 class Arbitrary:

@@ -8,7 +8,7 @@ import asyncio
 from typing import Any
 
 from sioapp import Router, SioApp, Socket
-from sioapp.container import current_socket
+from sioapp._di.container import current_socket
 from tests.conftest import Connect
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from bench.fuzz.campaign import run
 from sioapp import DisconnectReason, Router, SioApp
-from sioapp.serialization import MAX_NESTING
+from sioapp._protocol.codec import MAX_NESTING
 
 from .raw import RawClient
 

@@ -7,7 +7,7 @@ import gc
 import pytest
 
 from sioapp import SioApp
-from sioapp.gc_tuning import DEFAULT_GC_THRESHOLD
+from sioapp.cli.gc import DEFAULT_GC_THRESHOLD
 from sioapp.testing import serve
 
 

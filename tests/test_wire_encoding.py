@@ -9,7 +9,7 @@ import pytest
 from socketio import packet as sio_packet
 from socketio.packet import Packet
 
-from sioapp.serialization import OrjsonPacket
+from sioapp._protocol.codec import OrjsonPacket
 
 PAYLOADS: list[Any] = [
     ["echo", {"text": "hé ☃ \u2028", "seq": 7, "tags": ["a", "b"], "none": None}],

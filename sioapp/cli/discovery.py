@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from sioapp.app import SioApp
+from sioapp._app.app import SioApp
 from sioapp.cli.config import load_config
 from sioapp.cli.console import CliError
 

@@ -11,7 +11,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from sioapp import contract
-from sioapp.app import SioApp
+from sioapp._app.app import SioApp
 
 __all__ = ["DocsFormat", "docs_site", "render"]
 

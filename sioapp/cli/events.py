@@ -9,9 +9,9 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from rich.table import Table
 from rich.text import Text
 
-from sioapp.app import SioApp
-from sioapp.injection import Dependant
-from sioapp.routing import EmittedEvent
+from sioapp._app.app import SioApp
+from sioapp._di.injection import Dependant
+from sioapp._runtime.routing import EmittedEvent
 
 __all__ = ["emitted_text", "events_table", "payload_text", "type_text"]
 

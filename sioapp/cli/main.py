@@ -12,6 +12,7 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 import sioapp
+from sioapp._cluster.redis import REDIS_URL_ENV
 from sioapp.cli.console import CliError, out, report
 from sioapp.cli.discovery import AppTarget, find_app
 from sioapp.cli.docs import DocsFormat, docs_site, render
@@ -19,7 +20,6 @@ from sioapp.cli.events import events_table
 from sioapp.cli.runner import RunOptions, check_options, serve, serve_asgi
 from sioapp.cli.scaffold import Project, Template
 from sioapp.cli.scaffold import render as render_template
-from sioapp.cluster import REDIS_URL_ENV
 
 __all__ = ["app"]
 

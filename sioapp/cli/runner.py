@@ -26,10 +26,10 @@ from uvicorn.config import LOG_LEVELS, LOGGING_CONFIG
 from uvicorn.server import HANDLED_SIGNALS
 from uvicorn.supervisors import ChangeReload
 
-from sioapp.app import SioApp
+from sioapp._app.app import SioApp
+from sioapp._cluster.redis import REDIS_URL_ENV
 from sioapp.cli.console import UsageProblem
 from sioapp.cli.discovery import AppTarget
-from sioapp.cluster import REDIS_URL_ENV
 
 __all__ = ["RunOptions", "Server", "check_options", "serve", "serve_asgi", "served_app"]
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sioapp.contract.documents import documents
 
 if TYPE_CHECKING:
-    from sioapp.app import SioApp
+    from sioapp._app.app import SioApp
 
 __all__ = ["asyncapi", "asyncapi_json", "asyncapi_yaml", "html", "typescript"]
 

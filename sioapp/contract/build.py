@@ -32,8 +32,8 @@ from sioapp.contract.model import (
 from sioapp.contract.replies import EXCEPTION_EVENT, ErrorReply, ExceptionEvent
 
 if TYPE_CHECKING:
-    from sioapp.app import SioApp
-    from sioapp.routing import EmittedEvent, EventHandler, NamespaceRegistry
+    from sioapp._app.app import SioApp
+    from sioapp._runtime.routing import EmittedEvent, EventHandler, NamespaceRegistry
 
 __all__ = ["build"]
 

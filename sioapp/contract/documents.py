@@ -16,7 +16,7 @@ from sioapp.contract.model import Contract
 from sioapp.contract.typescript import render_typescript
 
 if TYPE_CHECKING:
-    from sioapp.app import SioApp
+    from sioapp._app.app import SioApp
 
 __all__ = ["Documents", "documents"]
 

@@ -1,4 +1,4 @@
-"""The shape of the errors the runtime sends (``sioapp.errors.error_payload``), as models.
+"""The shape of the errors the runtime sends (``sioapp._protocol.errors.error_payload``), as models.
 
 They document the error reply every acknowledged event may get, and the
 ``exception`` event sent when the client asked for no ack.

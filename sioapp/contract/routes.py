@@ -14,7 +14,7 @@ from sioapp.contract.documents import documents
 from sioapp.contract.html import content_security_policy
 
 if TYPE_CHECKING:
-    from sioapp.app import SioApp
+    from sioapp._app.app import SioApp
 
 __all__ = ["CLIENT_SCRIPT", "mount_docs"]
 

@@ -7,15 +7,15 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, get_type_hints
 
-from sioapp.container import close_event_resources
-from sioapp.context import HandlerContext, current_context
-from sioapp.dispatch import UNKNOWN_EVENT
-from sioapp.errors import EventError, error_payload
-from sioapp.handshake import Handshake
-from sioapp.injection import Dependant, RegistrationError
+from sioapp._di.container import close_event_resources
+from sioapp._di.context import HandlerContext, current_context
+from sioapp._di.injection import Dependant, RegistrationError
+from sioapp._protocol.errors import EventError, error_payload
+from sioapp._protocol.handshake import Handshake
+from sioapp._runtime.dispatch import UNKNOWN_EVENT
 
 if TYPE_CHECKING:
-    from sioapp.app import SioApp
+    from sioapp._app.app import SioApp
 
 __all__ = ["SERVER_RESERVED_EVENTS", "ServerAcks", "ServerEvents", "check_server_event"]
 
@@ -101,6 +101,6 @@ class ServerEvents:
 
 
 def _socket_type(hint: Any) -> bool:
-    from sioapp.socket import Rooms, Socket
+    from sioapp._protocol.socket import Rooms, Socket
 
     return hint in (Socket, Rooms, Handshake)

@@ -10,15 +10,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from sioapp.events import event_and_args
-from sioapp.serialization import to_wire
-from sioapp.server_events import check_server_event
+from sioapp._protocol.codec import to_wire
+from sioapp._protocol.events import event_and_args
+from sioapp._runtime.server_events import check_server_event
 
 if TYPE_CHECKING:
-    from sioapp.app import SioApp
-    from sioapp.manager import LocalManager
-    from sioapp.remote import RemoteSocket
-    from sioapp.server_events import ServerAcks
+    from sioapp._app.app import SioApp
+    from sioapp._protocol.manager import LocalManager
+    from sioapp._protocol.remote import RemoteSocket
+    from sioapp._runtime.server_events import ServerAcks
 
 __all__ = ["BroadcastAcks", "BroadcastOperator"]
 

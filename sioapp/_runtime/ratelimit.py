@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from sioapp.errors import EventError
-from sioapp.socket import Socket
+from sioapp._protocol.errors import EventError
+from sioapp._protocol.socket import Socket
 
 __all__ = ["RateLimit"]
 

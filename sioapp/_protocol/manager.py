@@ -5,7 +5,7 @@ manager: each socket's rooms without a scan, selection by rooms *and* excluded
 rooms, a broadcast that encodes the packet once and writes it to every
 recipient without a task per recipient, and the local half of every
 server-wide operation. With one process it is the whole story;
-`sioapp.cluster.RedisManager` extends each operation to other servers.
+`sioapp._cluster.redis.RedisManager` extends each operation to other servers.
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING, Any
 from socketio import AsyncManager
 from socketio import packet as sio_packet
 
-from sioapp.broadcast import BroadcastAcks
-from sioapp.remote import RemoteSocket
-from sioapp.server_events import ServerAcks
+from sioapp._protocol.broadcast import BroadcastAcks
+from sioapp._protocol.remote import RemoteSocket
+from sioapp._runtime.server_events import ServerAcks
 
 if TYPE_CHECKING:
-    from sioapp.broadcast import BroadcastOperator
-    from sioapp.server import SioServer
-    from sioapp.socket import Socket
+    from sioapp._protocol.broadcast import BroadcastOperator
+    from sioapp._protocol.server import SioServer
+    from sioapp._protocol.socket import Socket
 
 __all__ = ["Frames", "LocalManager", "engine_frames"]
 

@@ -9,16 +9,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from socketio import packet as sio_packet
 
-from sioapp.broadcast import BroadcastOperator
-from sioapp.errors import EventError
-from sioapp.events import event_and_args
-from sioapp.handshake import Handshake
-from sioapp.reasons import DisconnectReason
-from sioapp.serialization import to_wire
+from sioapp._protocol.broadcast import BroadcastOperator
+from sioapp._protocol.codec import to_wire
+from sioapp._protocol.errors import EventError
+from sioapp._protocol.events import event_and_args
+from sioapp._protocol.handshake import Handshake
+from sioapp._protocol.reasons import DisconnectReason
 
 if TYPE_CHECKING:
-    from sioapp.app import SioApp
-    from sioapp.injection import Dependant
+    from sioapp._app.app import SioApp
+    from sioapp._di.injection import Dependant
 
 __all__ = ["Rooms", "Socket", "SocketDisconnected"]
 

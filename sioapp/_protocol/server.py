@@ -22,19 +22,19 @@ from typing import TYPE_CHECKING, Any
 import socketio
 from socketio import packet as sio_packet
 
-from sioapp import dispatch
+from sioapp._di.context import HandlerContext
+from sioapp._protocol.codec import OrjsonPacket
+from sioapp._protocol.events import RESERVED_EVENTS
+from sioapp._protocol.handshake import Handshake
+from sioapp._protocol.manager import LocalManager, engine_frames
+from sioapp._protocol.reasons import DisconnectReason
+from sioapp._protocol.socket import Socket
+from sioapp._runtime import dispatch
 from sioapp._tasks import TaskSet
 from sioapp._transport import Engine, TrustedProxies
-from sioapp.context import HandlerContext
-from sioapp.events import RESERVED_EVENTS
-from sioapp.handshake import Handshake
-from sioapp.manager import LocalManager, engine_frames
-from sioapp.reasons import DisconnectReason
-from sioapp.serialization import OrjsonPacket
-from sioapp.socket import Socket
 
 if TYPE_CHECKING:
-    from sioapp.app import SioApp
+    from sioapp._app.app import SioApp
 
 __all__ = ["SioServer"]
 

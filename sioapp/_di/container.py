@@ -22,13 +22,13 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant as RouteDependant
 from fastapi.routing import APIRoute, APIWebSocketRoute
 
-from sioapp.context import HandlerContext, current_context
-from sioapp.errors import EventError
+from sioapp._di.context import HandlerContext, current_context
+from sioapp._protocol.errors import EventError
 
 if TYPE_CHECKING:
-    from sioapp.app import SioApp
-    from sioapp.handshake import Handshake
-    from sioapp.socket import Rooms, Socket
+    from sioapp._app.app import SioApp
+    from sioapp._protocol.handshake import Handshake
+    from sioapp._protocol.socket import Rooms, Socket
 
 __all__ = [
     "Container",

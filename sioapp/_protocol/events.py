@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sioapp.serialization import to_wire
+from sioapp._protocol.codec import to_wire
 
 __all__ = ["EMITS_ATTRIBUTE", "RESERVED_EVENTS", "check_emittable", "event_and_args"]
 

@@ -9,8 +9,8 @@ from typing import Any, TypeVar, overload
 
 from pydantic import PydanticSchemaGenerationError, TypeAdapter
 
-from sioapp.events import EMITS_ATTRIBUTE, RESERVED_EVENTS, check_emittable
-from sioapp.injection import Dependant, HandlerKind, RegistrationError, analyse
+from sioapp._di.injection import Dependant, HandlerKind, RegistrationError, analyse
+from sioapp._protocol.events import EMITS_ATTRIBUTE, RESERVED_EVENTS, check_emittable
 
 __all__ = ["EmittedEvent", "EventHandler", "NamespaceRegistry", "Router"]
 

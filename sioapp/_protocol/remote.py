@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from sioapp.broadcast import BroadcastOperator
-from sioapp.handshake import Handshake
-from sioapp.serialization import to_wire
+from sioapp._protocol.broadcast import BroadcastOperator
+from sioapp._protocol.codec import to_wire
+from sioapp._protocol.handshake import Handshake
 
 if TYPE_CHECKING:
-    from sioapp.app import SioApp
-    from sioapp.socket import Socket
+    from sioapp._app.app import SioApp
+    from sioapp._protocol.socket import Socket
 
 __all__ = ["RemoteSocket"]
 

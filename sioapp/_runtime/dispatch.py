@@ -12,16 +12,16 @@ from typing import TYPE_CHECKING, Any
 
 from socketio import packet as sio_packet
 
-from sioapp.container import close_event_resources
-from sioapp.context import HandlerContext, current_context
-from sioapp.errors import ConnectionRefused, EventError, error_payload
+from sioapp._di.container import close_event_resources
+from sioapp._di.context import HandlerContext, current_context
+from sioapp._protocol.errors import ConnectionRefused, EventError, error_payload
 
 if TYPE_CHECKING:
-    from sioapp.app import SioApp
-    from sioapp.injection import Dependant
-    from sioapp.reasons import DisconnectReason
-    from sioapp.routing import EventHandler, NamespaceRegistry
-    from sioapp.socket import Socket
+    from sioapp._app.app import SioApp
+    from sioapp._di.injection import Dependant
+    from sioapp._protocol.reasons import DisconnectReason
+    from sioapp._protocol.socket import Socket
+    from sioapp._runtime.routing import EventHandler, NamespaceRegistry
 
 __all__ = ["refusal", "run_connect", "run_disconnect", "run_event", "shown"]
 

@@ -29,11 +29,11 @@ from pydantic import (
 )
 from typing_extensions import TypedDict
 
-from sioapp.container import Container, user_type_of
-from sioapp.context import HandlerContext
-from sioapp.errors import AuthValidationError, PayloadValidationError, validation_details
-from sioapp.reasons import DisconnectReason
-from sioapp.serialization import to_wire
+from sioapp._di.container import Container, user_type_of
+from sioapp._di.context import HandlerContext
+from sioapp._protocol.codec import to_wire
+from sioapp._protocol.errors import AuthValidationError, PayloadValidationError, validation_details
+from sioapp._protocol.reasons import DisconnectReason
 
 __all__ = ["Dependant", "HandlerKind", "RegistrationError", "analyse"]
 
@@ -70,9 +70,9 @@ AUTH_PARAMETER = "auth"
 
 
 def _framework_getters() -> dict[Any, Getter]:
-    from sioapp.app import SioApp
-    from sioapp.handshake import Handshake
-    from sioapp.socket import Rooms, Socket
+    from sioapp._app.app import SioApp
+    from sioapp._protocol.handshake import Handshake
+    from sioapp._protocol.socket import Rooms, Socket
 
     return {
         Socket: lambda ctx: ctx.socket,

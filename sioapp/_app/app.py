@@ -15,10 +15,8 @@ from typing import Any, TypeVar
 from fastapi import FastAPI, params
 from starlette.types import Receive, Scope, Send
 
-from sioapp._transport import TrustedProxies
-from sioapp.broadcast import BroadcastOperator
-from sioapp.cluster import create_manager
-from sioapp.container import (
+from sioapp._cluster.redis import create_manager
+from sioapp._di.container import (
     Container,
     attach,
     event_resources,
@@ -26,13 +24,15 @@ from sioapp.container import (
     shutdown_resources,
     wire_routes,
 )
-from sioapp.gc_tuning import DEFAULT_GC_THRESHOLD, tuned_gc
-from sioapp.injection import Dependant, HandlerKind, analyse
-from sioapp.reasons import DisconnectReason
-from sioapp.remote import RemoteSocket
-from sioapp.routing import NamespaceRegistry, Router
-from sioapp.server import SioServer
-from sioapp.server_events import ServerAcks, ServerEvents, check_server_event
+from sioapp._di.injection import Dependant, HandlerKind, analyse
+from sioapp._protocol.broadcast import BroadcastOperator
+from sioapp._protocol.reasons import DisconnectReason
+from sioapp._protocol.remote import RemoteSocket
+from sioapp._protocol.server import SioServer
+from sioapp._runtime.routing import NamespaceRegistry, Router
+from sioapp._runtime.server_events import ServerAcks, ServerEvents, check_server_event
+from sioapp._transport import TrustedProxies
+from sioapp.cli.gc import DEFAULT_GC_THRESHOLD, tuned_gc
 
 __all__ = ["SioApp"]
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sioapp.app import SioApp
-    from sioapp.reasons import DisconnectReason
-    from sioapp.socket import Socket
+    from sioapp._app.app import SioApp
+    from sioapp._protocol.reasons import DisconnectReason
+    from sioapp._protocol.socket import Socket
 
 __all__ = ["HandlerContext", "current_context"]
 

@@ -17,19 +17,19 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 from socketio import AsyncRedisManager
 
+from sioapp._cluster.outbox import Outbox
+from sioapp._protocol.broadcast import BroadcastOperator
+from sioapp._protocol.codec import to_wire
+from sioapp._protocol.errors import EventError
+from sioapp._protocol.manager import LocalManager
 from sioapp._tasks import TaskSet
-from sioapp.broadcast import BroadcastOperator
-from sioapp.errors import EventError
-from sioapp.manager import LocalManager
-from sioapp.outbox import Outbox
-from sioapp.serialization import to_wire
 
 if TYPE_CHECKING:
-    from sioapp.app import SioApp
+    from sioapp._app.app import SioApp
 
 __all__ = ["ClusterLink", "ClusterUnavailable", "Message"]
 
-logger = logging.getLogger("sioapp.cluster")
+logger = logging.getLogger("sioapp._cluster.redis")
 
 #: Seconds between attempts to subscribe again, doubling up to the second value.
 RETRY_DELAYS = (0.1, 2.0)

@@ -26,11 +26,11 @@ from typing import Any
 
 from socketio.packet import Packet
 
-from sioapp.broadcast import BroadcastAcks, BroadcastOperator
-from sioapp.cluster_link import ClusterLink, ClusterUnavailable, Message
-from sioapp.manager import Frames, LocalManager
-from sioapp.remote import RemoteSocket
-from sioapp.server_events import ServerAcks
+from sioapp._cluster.link import ClusterLink, ClusterUnavailable, Message
+from sioapp._protocol.broadcast import BroadcastAcks, BroadcastOperator
+from sioapp._protocol.manager import Frames, LocalManager
+from sioapp._protocol.remote import RemoteSocket
+from sioapp._runtime.server_events import ServerAcks
 
 __all__ = ["ClusterUnavailable", "RedisManager", "create_manager"]
 

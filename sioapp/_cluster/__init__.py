@@ -1,0 +1,1 @@
+"""Many servers through Redis: every server-wide operation reaches the other processes."""

@@ -1,0 +1,1 @@
+"""The Socket.IO layer: python-socketio's server over sioapp's engine; sockets, rooms, broadcasts."""

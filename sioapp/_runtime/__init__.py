@@ -1,0 +1,1 @@
+"""The application runtime: routers and their registry, dispatch, server-side events, RateLimit."""
