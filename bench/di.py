@@ -22,9 +22,9 @@ from dependency_injector import providers
 from dependency_injector.wiring import Provide
 
 from sioapp import Container, CurrentUser, Router, SioApp, Socket
+from sioapp._di.calling import Handler
 from sioapp._di.container import close_event_resources
 from sioapp._di.context import HandlerContext, current_context
-from sioapp._di.injection import Dependant
 from sioapp._protocol.handshake import Handshake
 from sioapp._transport import TrustedProxies
 
@@ -106,25 +106,25 @@ def _handlers() -> dict[str, Callable[..., Any]]:
     }
 
 
-def _registered(app: SioApp) -> dict[str, Dependant]:
+def _registered(app: SioApp) -> dict[str, Handler]:
     router = Router()
     for name, fn in _handlers().items():
         router.on(name)(fn)
     app.include_router(router)
-    return {name: handler.dependant for name, handler in app.registry["/"].events.items()}
+    return {name: event.handler for name, event in app.registry["/"].events.items()}
 
 
-async def _run(app: SioApp, socket: Socket, dependant: Dependant, events: int) -> float:
-    """CPU seconds for ``events`` events through ``dependant``."""
+async def _run(app: SioApp, socket: Socket, handler: Handler, events: int) -> float:
+    """CPU seconds for ``events`` events through ``handler``."""
     args = [1]
     started = time.process_time()
     for _ in range(events):
         ctx = HandlerContext(app, socket, "bench", (1,))
         token = current_context.set(ctx)
         try:
-            await dependant.call(ctx, args)
+            await handler.call(ctx, args)
         finally:
-            await close_event_resources(ctx)
+            await close_event_resources(app.dispatcher.event_resources)
             current_context.reset(token)
     return time.process_time() - started
 
@@ -133,13 +133,13 @@ async def measure(events: int, repeats: int) -> dict[str, float]:
     """Median CPU µs per event of each case."""
     app = SioApp(title="di benchmark", container=BenchContainer(), docs_url=None)
     handshake = Handshake.from_scope({}, {}, TrustedProxies())
-    socket = Socket(app, "bench-socket-id-00000", "bench-eio-sid", "/", handshake)
+    socket = Socket(app.server, "bench-socket-id-00000", "bench-eio-sid", "/", handshake)
     socket.user = User()
-    dependants = _registered(app)
+    handlers = _registered(app)
     results: dict[str, float] = {}
-    for name, dependant in dependants.items():
-        await _run(app, socket, dependant, events // 10)
-        runs = [await _run(app, socket, dependant, events) for _ in range(repeats)]
+    for name, handler in handlers.items():
+        await _run(app, socket, handler, events // 10)
+        runs = [await _run(app, socket, handler, events) for _ in range(repeats)]
         results[name] = statistics.median(runs) / events * 1e6
     return results
 

@@ -1,23 +1,21 @@
 """sioapp: typed Socket.IO apps with validation, dependency injection and REST in one ASGI app."""
 
 from sioapp._app.app import SioApp
-from sioapp._cluster.redis import ClusterUnavailable
+from sioapp._di.analysis import RegistrationError
 from sioapp._di.container import Container, CurrentUser
-from sioapp._di.injection import RegistrationError
-from sioapp._protocol.broadcast import BroadcastAcks, BroadcastOperator
+from sioapp._protocol.broadcast import BroadcastAcks, BroadcastOperator, RemoteSocket, ServerAcks
 from sioapp._protocol.errors import (
     AuthValidationError,
+    ClusterUnavailable,
     ConnectionRefused,
     EventError,
     PayloadValidationError,
 )
 from sioapp._protocol.handshake import Handshake
 from sioapp._protocol.reasons import DisconnectReason
-from sioapp._protocol.remote import RemoteSocket
 from sioapp._protocol.socket import Rooms, Socket, SocketDisconnected
 from sioapp._runtime.ratelimit import RateLimit
-from sioapp._runtime.routing import Router
-from sioapp._runtime.server_events import ServerAcks
+from sioapp._runtime.router import Router
 
 __all__ = [
     "AuthValidationError",

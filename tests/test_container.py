@@ -272,11 +272,12 @@ def test_user_type_parameters_leave_the_payload() -> None:
     @router.on("say")
     async def say(text: str, user: User, *, also: User) -> None: ...
 
-    handler = router.events["say"].dependant
+    analysed = router.events["say"]
     # pydantic cannot validate User: the payload waits for the container's user type
-    assert handler.payload is None
+    assert analysed.payload is not None and analysed.payload.adapter is None
     app.include_router(router)
-    assert handler.payload is not None and handler.payload.names == ("text",)
+    bound = app.registry["/"].events["say"].payload
+    assert bound is not None and bound.names == ("text",) and bound.adapter is not None
 
 
 def test_without_user_type_a_class_annotation_is_a_payload_or_an_error() -> None:
@@ -290,8 +291,8 @@ def test_without_user_type_a_class_annotation_is_a_payload_or_an_error() -> None
 
     with pytest.raises(RegistrationError, match=r"'.*bye'.*parameter 'profile' cannot be bound"):
         SioApp().include_router(router)
-    handler = router.events["create"].dependant
-    assert handler.payload is not None and handler.payload.names == ("profile",)
+    analysed = router.events["create"]
+    assert analysed.payload is not None and analysed.payload.names == ("profile",)
 
     plain = Router()
 
@@ -509,24 +510,25 @@ def test_closing_markers_point_to_context_local_resources() -> None:
         async def closing(users: UserStore = Closing[Provide[AppContainer.users]]) -> None: ...
 
 
-def test_a_router_with_markers_serves_one_container() -> None:
+async def test_a_router_serves_each_app_with_that_apps_container(
+    served: Any, client: Connect
+) -> None:
+    """As FastAPI's routers: one router, two apps in one process, each its own container."""
     router = Router()
 
-    @router.on("store")
-    async def store(users: UserStore = Provide[AppContainer.users]) -> None: ...
+    @router.on("whose store")
+    async def whose_store(app: SioApp, users: UserStore = Provide[AppContainer.users]) -> list[str]:
+        return [app.title, *users.tokens]
 
-    SioApp(container=AppContainer()).include_router(router)
-    with pytest.raises(RegistrationError, match=r"'.*store' is already bound"):
-        SioApp(container=AppContainer()).include_router(router)
-
-    shared = Router()
-
-    @shared.on("echo")
-    async def echo(value: Any, socket: Socket) -> Any:
-        return value
-
-    SioApp().include_router(shared)
-    SioApp().include_router(shared)
+    for name in ("first", "second"):
+        store = UserStore()
+        store.tokens = {f"{name}'s token": User(name=name)}
+        container = AppContainer()
+        container.users.override(providers.Object(store))
+        app = SioApp(title=name, container=container)
+        app.include_router(router)
+        c = await client(await served(app))
+        assert await c.call("whose store") == [name, f"{name}'s token"]
 
 
 def test_the_container_is_a_sioapp_container_serving_one_app() -> None:

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from sioapp import RegistrationError, Router
 from sioapp._protocol.events import event_and_args
-from sioapp._runtime.routing import EmittedEvent
+from sioapp._runtime.router import EmittedEvent
 from sioapp.cli.events import emitted_text
 
 

@@ -1,1 +1,1 @@
-"""SioApp: the runtime, the Socket.IO server, the container and the contract pages in one ASGI app."""
+"""SioApp: the runtime, the Socket.IO server, the container and the contract in one ASGI app."""

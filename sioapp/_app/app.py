@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
-from contextlib import (
-    AbstractAsyncContextManager,
-    AbstractContextManager,
-    asynccontextmanager,
-    nullcontext,
-)
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, TypeVar
 
 from fastapi import FastAPI, params
 from starlette.types import Receive, Scope, Send
 
-from sioapp._cluster.redis import create_manager
+from sioapp._app.cluster import create_manager
+from sioapp._app.lifespan import serve_lifespan
+from sioapp._app.shortcuts import MainNamespace
+from sioapp._di.analysis import HandlerKind
 from sioapp._di.container import (
     Container,
     attach,
@@ -24,15 +22,17 @@ from sioapp._di.container import (
     shutdown_resources,
     wire_routes,
 )
-from sioapp._di.injection import Dependant, HandlerKind, analyse
+from sioapp._di.context import AppHandle
 from sioapp._protocol.broadcast import BroadcastOperator
+from sioapp._protocol.events import check_server_event
 from sioapp._protocol.reasons import DisconnectReason
-from sioapp._protocol.remote import RemoteSocket
 from sioapp._protocol.server import SioServer
-from sioapp._runtime.routing import NamespaceRegistry, Router
-from sioapp._runtime.server_events import ServerAcks, ServerEvents, check_server_event
+from sioapp._runtime.dispatch import Dispatcher
+from sioapp._runtime.registry import NamespaceRegistry
+from sioapp._runtime.router import Router
+from sioapp._runtime.server_events import ServerEvents
 from sioapp._transport import TrustedProxies
-from sioapp.cli.gc import DEFAULT_GC_THRESHOLD, tuned_gc
+from sioapp.contract.routes import mount_docs
 
 __all__ = ["SioApp"]
 
@@ -40,7 +40,7 @@ logger = logging.getLogger("sioapp")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: python-socketio / python-engineio server options SioApp passes through by name.
+#: Server options SioApp passes through to its Socket.IO server and engine, by name.
 SERVER_OPTIONS = frozenset(
     {
         "allow_upgrades",
@@ -61,7 +61,7 @@ SERVER_OPTIONS = frozenset(
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[Any]]
 
 
-class SioApp:
+class SioApp(AppHandle, MainNamespace):
     """A Socket.IO server with typed handlers, mounted beside a FastAPI app.
 
     ``app`` is an ASGI application: ``uvicorn module:app`` serves the REST routes
@@ -92,12 +92,6 @@ class SioApp:
     not counted: ``socket.join`` past it raises `EventError` ``too_many_rooms``
     (``None``, the default, sets no bound).
 
-    ``gc_threshold`` tunes Python's garbage collector while the app serves: the
-    objects alive at startup are frozen out of collections and the youngest
-    generation is collected every ``gc_threshold`` allocations (Python's default
-    is 700); it spares the collector most of its work as clients connect.
-    ``None`` leaves the collector alone.
-
     ``servers`` names the URLs clients reach the app at, for the event contract
     (``{"production": "https://chat.example.com"}``). The contract is served at
     ``docs_url`` (an HTML page), ``{docs_url}.json`` and ``{docs_url}.yaml``;
@@ -127,7 +121,6 @@ class SioApp:
         servers: Mapping[str, str] | None = None,
         docs_url: str | None = "/asyncapi",
         docs_dependencies: Sequence[params.Depends] = (),
-        gc_threshold: int | None = DEFAULT_GC_THRESHOLD,
         max_rooms_per_socket: int | None = None,
         **server_options: Any,
     ) -> None:
@@ -139,8 +132,6 @@ class SioApp:
             )
         if drain_timeout < 0:
             raise ValueError("drain_timeout must be a number of seconds, 0 or more")
-        if gc_threshold is not None and gc_threshold < 1:
-            raise ValueError("gc_threshold must be a positive number of allocations, or None")
         if max_rooms_per_socket is not None and max_rooms_per_socket < 1:
             raise ValueError("max_rooms_per_socket must be a positive number of rooms, or None")
         if fastapi is not None and lifespan is not None:
@@ -150,24 +141,22 @@ class SioApp:
         self.title = title
         self.version = version
         self.description = description
-        self.gc_threshold = gc_threshold
         self.drain_timeout = drain_timeout
-        self.max_rooms_per_socket = max_rooms_per_socket
+        self.servers = dict(servers or {})
         self.container = attach(container if container is not None else Container(), self)
-        #: The container's ``ContextLocalResource`` providers, closed after each event.
-        self.event_resources = event_resources(self.container)
         self.trusted_proxies = TrustedProxies(trusted_proxies)
         self.socketio_path = "/" + socketio_path.strip("/") + "/"
-        self.registry: dict[str, NamespaceRegistry] = {"/": NamespaceRegistry("/")}
-        self.connect_middlewares: list[Dependant] = []
-        self.error_handlers: list[Dependant] = []
-        self._packet_middlewares: dict[Callable[..., Any], Dependant] = {}
-        self.server_events = ServerEvents()
+        self.dispatcher = Dispatcher(self, self.container)
+        self.server_events = ServerEvents(self.dispatcher)
+        manager = create_manager(redis_url, cluster_timeout)
+        manager.serve_server_events(self.server_events.run)
         self.server = SioServer(
             self,
-            manager=create_manager(redis_url, cluster_timeout),
+            self.dispatcher,
+            manager=manager,
             connect_timeout=connect_timeout,
             trusted_proxies=self.trusted_proxies,
+            max_rooms_per_socket=max_rooms_per_socket,
             **server_options,
         )
         self.fastapi = (
@@ -175,17 +164,21 @@ class SioApp:
             if fastapi is not None
             else FastAPI(title=title, version=version, description=description, lifespan=lifespan)
         )
-        self._wrap_lifespan(self.fastapi.router.lifespan_context)
-        self.servers = dict(servers or {})
         if docs_url is not None:
-            from sioapp.contract.routes import mount_docs
+            mount_docs(self.fastapi, self, docs_url, docs_dependencies)
 
-            mount_docs(self, docs_url, docs_dependencies)
+    @property
+    def registry(self) -> dict[str, NamespaceRegistry]:
+        """Every namespace's handlers, by namespace: what the event contract is read from."""
+        return self.dispatcher.registry
 
     # ---- ASGI --------------------------------------------------------------
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] in ("http", "websocket") and self._is_socketio(scope["path"]):
+        kind = scope["type"]
+        if kind == "lifespan":
+            await serve_lifespan(self._lifetime, scope, receive, send)
+        elif kind in ("http", "websocket") and self._is_socketio(scope["path"]):
             await self.server.eio.handle_request(scope, receive, send)
         else:
             await self.fastapi(scope, receive, send)
@@ -193,29 +186,23 @@ class SioApp:
     def _is_socketio(self, path: str) -> bool:
         return path.startswith(self.socketio_path) or path + "/" == self.socketio_path
 
-    def _wrap_lifespan(self, inner: Lifespan) -> None:
-        @asynccontextmanager
-        async def lifespan(fastapi: FastAPI) -> AsyncIterator[Any]:
-            await init_resources(self.container)
-            self.event_resources = event_resources(self.container)
-            try:
-                wire_routes(self.container, fastapi)
-                await self.start()
-                async with inner(fastapi) as state:
-                    with self._serving_gc():
-                        try:
-                            yield state
-                        finally:
-                            await self.close()
-            finally:
-                await shutdown_resources(self.container)
-
-        self.fastapi.router.lifespan_context = lifespan
-
-    def _serving_gc(self) -> AbstractContextManager[None]:
-        if self.gc_threshold is None:
-            return nullcontext()
-        return tuned_gc(self.gc_threshold)
+    @asynccontextmanager
+    async def _lifetime(self) -> AsyncIterator[Any]:
+        """The app's life under a server: the container's resources, then the FastAPI app's
+        own lifespan, then serving; on the way out, `close` before the FastAPI lifespan
+        ends."""
+        await init_resources(self.container)
+        self.dispatcher.event_resources = event_resources(self.container)
+        try:
+            wire_routes(self.container, self.fastapi)
+            await self.start()
+            async with self.fastapi.router.lifespan_context(self.fastapi) as state:
+                try:
+                    yield state
+                finally:
+                    await self.close()
+        finally:
+            await shutdown_resources(self.container)
 
     async def start(self) -> None:
         """Log which origins may connect and join the other servers when running with
@@ -249,16 +236,9 @@ class SioApp:
     # ---- registration ------------------------------------------------------
 
     def include_router(self, router: Router) -> None:
-        """Add ``router``'s handlers to its namespace; duplicate events are an error."""
-        registry = self.registry.setdefault(router.namespace, NamespaceRegistry(router.namespace))
-        registry.include(router)
-        for dependant in registry.dependants():
-            dependant.bind(self.container)
-
-    def _analysed(self, fn: Callable[..., Any], kind: HandlerKind) -> Dependant:
-        dependant = analyse(fn, kind)
-        dependant.bind(self.container)
-        return dependant
+        """Add ``router``'s handlers to its namespace, bound to this app's container;
+        duplicate events are an error. A router may be included in several apps."""
+        self.dispatcher.include(router)
 
     def use(self, fn: F) -> F:
         """Connection middleware for every namespace (Node's ``io.use``).
@@ -267,73 +247,14 @@ class SioApp:
         A parameter named ``auth`` receives the client's handshake auth validated as
         its annotation; invalid auth refuses the client before ``fn`` runs.
         """
-        self.connect_middlewares.append(self._analysed(fn, HandlerKind.CONNECTION_MIDDLEWARE))
+        handler = self.dispatcher.handler(fn, HandlerKind.CONNECTION_MIDDLEWARE)
+        self.dispatcher.connect_middlewares.append(handler)
         return fn
 
     def on_error(self, fn: F) -> F:
         """Run ``fn`` for every error of every namespace, after the routers' own handlers."""
-        self.error_handlers.append(self._analysed(fn, HandlerKind.ERROR))
+        self.dispatcher.error_handlers.append(self.dispatcher.handler(fn, HandlerKind.ERROR))
         return fn
-
-    def packet_middleware(self, fn: Callable[..., Any]) -> Dependant:
-        """``fn`` analysed as packet middleware, once per function."""
-        dependant = self._packet_middlewares.get(fn)
-        if dependant is None:
-            dependant = self._analysed(fn, HandlerKind.PACKET_MIDDLEWARE)
-            self._packet_middlewares[fn] = dependant
-        return dependant
-
-    # ---- server-wide operations --------------------------------------------
-
-    def of(self, namespace: str) -> BroadcastOperator:
-        """Every socket of ``namespace``."""
-        return BroadcastOperator(self, namespace)
-
-    def to(self, rooms: str | Iterable[str]) -> BroadcastOperator:
-        """Sockets of the main namespace in ``rooms``."""
-        return self.of("/").to(rooms)
-
-    def in_(self, rooms: str | Iterable[str]) -> BroadcastOperator:
-        """Same as `to`."""
-        return self.to(rooms)
-
-    def except_(self, rooms: str | Iterable[str]) -> BroadcastOperator:
-        """Sockets of the main namespace not in ``rooms``."""
-        return self.of("/").except_(rooms)
-
-    def timeout(self, seconds: float) -> BroadcastOperator:
-        """The main namespace, with a timeout for ``emit_with_ack`` acks and for answers
-        from other servers."""
-        return self.of("/").timeout(seconds)
-
-    async def emit(self, event: Any, *args: Any) -> None:
-        """Send ``event`` to every socket of the main namespace."""
-        await self.of("/").emit(event, *args)
-
-    async def fetch_sockets(self) -> list[RemoteSocket]:
-        """Every socket of the main namespace, on every server."""
-        return await self.of("/").fetch_sockets()
-
-    @property
-    def local(self) -> BroadcastOperator:
-        """The main namespace on this server only."""
-        return self.of("/").local
-
-    async def sockets_join(self, rooms: str | Iterable[str]) -> None:
-        """Make every socket of the main namespace join ``rooms``."""
-        await self.of("/").sockets_join(rooms)
-
-    async def sockets_leave(self, rooms: str | Iterable[str]) -> None:
-        """Make every socket of the main namespace leave ``rooms``."""
-        await self.of("/").sockets_leave(rooms)
-
-    async def disconnect_sockets(self, close: bool = False) -> None:
-        """Disconnect every socket of the main namespace."""
-        await self.of("/").disconnect_sockets(close)
-
-    async def all_rooms(self) -> set[str]:
-        """Every room of the main namespace on every server, socket-id rooms included."""
-        return await self.of("/").all_rooms()
 
     def on_server_event(self, event: str, *, namespace: str = "/") -> Callable[[F], F]:
         """Handle ``event`` sent by another server with ``server_side_emit``.
@@ -344,17 +265,15 @@ class SioApp:
         """
 
         def register(fn: F) -> F:
-            self.server_events.add(namespace, event, self._analysed(fn, HandlerKind.EVENT))
+            handler = self.dispatcher.handler(fn, HandlerKind.EVENT)
+            self.server_events.add(namespace, event, handler)
             return fn
 
         check_server_event(event)
         return register
 
-    async def server_side_emit(self, event: str, *args: Any) -> None:
-        """Run ``event``'s ``@app.on_server_event`` handler on every other server."""
-        await self.of("/").server_side_emit(event, *args)
+    # ---- server-wide operations --------------------------------------------
 
-    async def server_side_emit_with_ack(self, event: str, *args: Any) -> ServerAcks:
-        """Run ``event``'s handler on every other server and collect their return values,
-        up to ``cluster_timeout`` (or ``app.timeout(s)``)."""
-        return await self.of("/").server_side_emit_with_ack(event, *args)
+    def of(self, namespace: str) -> BroadcastOperator:
+        """Every socket of ``namespace``."""
+        return BroadcastOperator(self.server.manager, namespace)

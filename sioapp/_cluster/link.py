@@ -8,7 +8,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
@@ -20,14 +20,11 @@ from socketio import AsyncRedisManager
 from sioapp._cluster.outbox import Outbox
 from sioapp._protocol.broadcast import BroadcastOperator
 from sioapp._protocol.codec import to_wire
-from sioapp._protocol.errors import EventError
+from sioapp._protocol.errors import ClusterUnavailable
 from sioapp._protocol.manager import LocalManager
 from sioapp._tasks import TaskSet
 
-if TYPE_CHECKING:
-    from sioapp._app.app import SioApp
-
-__all__ = ["ClusterLink", "ClusterUnavailable", "Message"]
+__all__ = ["ClusterLink", "Message"]
 
 logger = logging.getLogger("sioapp._cluster.redis")
 
@@ -35,17 +32,6 @@ logger = logging.getLogger("sioapp._cluster.redis")
 RETRY_DELAYS = (0.1, 2.0)
 
 Message = dict[str, Any]
-
-
-class ClusterUnavailable(EventError):
-    """Other servers cannot be reached because Redis cannot.
-
-    Raised by operations that need answers from other servers; a client whose
-    handler let it through receives the error code ``cluster_unavailable``.
-    """
-
-    def __init__(self, message: str) -> None:
-        super().__init__("cluster_unavailable", message)
 
 
 def _dumps(message: Message) -> bytes:
@@ -116,10 +102,6 @@ class ClusterLink(LocalManager, AsyncRedisManager):  # type: ignore[misc]
         """The Redis address, without credentials."""
         parts = urlsplit(self.redis_url)
         return parts.netloc.rpartition("@")[2] + parts.path
-
-    @property
-    def app(self) -> SioApp:
-        return self.server.app
 
     # ---- lifecycle -------------------------------------------------------------
 
@@ -328,7 +310,7 @@ class ClusterLink(LocalManager, AsyncRedisManager):  # type: ignore[misc]
 
     def _operator(self, message: Message) -> BroadcastOperator:
         return BroadcastOperator(
-            self.app,
+            self,
             message["namespace"],
             frozenset(message["rooms"]),
             frozenset(message["except_rooms"]),

@@ -21,29 +21,15 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import os
 from typing import Any
 
 from socketio.packet import Packet
 
-from sioapp._cluster.link import ClusterLink, ClusterUnavailable, Message
-from sioapp._protocol.broadcast import BroadcastAcks, BroadcastOperator
+from sioapp._cluster.link import ClusterLink, Message
+from sioapp._protocol.broadcast import BroadcastAcks, BroadcastOperator, RemoteSocket, ServerAcks
 from sioapp._protocol.manager import Frames, LocalManager
-from sioapp._protocol.remote import RemoteSocket
-from sioapp._runtime.server_events import ServerAcks
 
-__all__ = ["ClusterUnavailable", "RedisManager", "create_manager"]
-
-#: Environment variable read when ``SioApp(redis_url=...)`` is not given.
-REDIS_URL_ENV = "SIOAPP_REDIS_URL"
-
-
-def create_manager(redis_url: str | None, timeout: float) -> LocalManager:
-    """A `RedisManager` for ``redis_url`` (or ``$SIOAPP_REDIS_URL``), else one process."""
-    if timeout <= 0:
-        raise ValueError(f"cluster_timeout must be positive, got {timeout!r}")
-    url = redis_url if redis_url is not None else os.environ.get(REDIS_URL_ENV, "")
-    return RedisManager(url, timeout=timeout) if url else LocalManager()
+__all__ = ["RedisManager"]
 
 
 def _pack(value: Any) -> Message:
@@ -116,19 +102,21 @@ class RedisManager(ClusterLink):
         await LocalManager.disconnect_sockets(self, self._operator(message), message["close"])
 
     async def _on_fetch_sockets(self, message: Message) -> None:
-        op = self._operator(message)
-        await self._reply(message, [socket.to_dict() for socket in self.local_sockets(op)])
+        sockets = await LocalManager.fetch_sockets(self, self._operator(message))
+        await self._reply(message, [socket.to_dict() for socket in sockets])
 
     async def _on_all_rooms(self, message: Message) -> None:
         rooms = await LocalManager.all_rooms(self, self._operator(message))
         await self._reply(message, sorted(rooms))
 
     async def _on_server_event(self, message: Message) -> None:
+        handler = self.server_events
+        if handler is None:
+            return
+
         async def run() -> None:
             args = _unpack(message["args"])
-            reply = await self.app.server_events.run(
-                self.app, message["namespace"], message["event"], args
-            )
+            reply = await handler(message["namespace"], message["event"], args)
             if "request_id" in message:
                 await self._reply(message, _pack(reply))
 
@@ -162,9 +150,7 @@ class RedisManager(ClusterLink):
         replies, _ = await self._ask(op, "fetch_sockets", self._request_timeout(op))
         sockets = await super().fetch_sockets(op)
         sockets.extend(
-            RemoteSocket.from_dict(self.app, op.namespace, raw)
-            for reply in replies
-            for raw in reply
+            RemoteSocket.from_dict(self, op.namespace, raw) for reply in replies for raw in reply
         )
         return sockets
 

@@ -1,1 +1,1 @@
-"""Dependency injection: handler signatures analysed once, bound to a container, called per event."""
+"""Dependency injection: signatures analysed once, bound to a container, called per event."""

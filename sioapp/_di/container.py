@@ -14,7 +14,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Iterator
 from types import ModuleType
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, cast
+from typing import Annotated, Any, ClassVar, cast
 
 from dependency_injector import containers, providers
 from dependency_injector.wiring import Provide
@@ -22,13 +22,10 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant as RouteDependant
 from fastapi.routing import APIRoute, APIWebSocketRoute
 
-from sioapp._di.context import HandlerContext, current_context
+from sioapp._di.context import AppHandle, current_context
 from sioapp._protocol.errors import EventError
-
-if TYPE_CHECKING:
-    from sioapp._app.app import SioApp
-    from sioapp._protocol.handshake import Handshake
-    from sioapp._protocol.socket import Rooms, Socket
+from sioapp._protocol.handshake import Handshake
+from sioapp._protocol.socket import Rooms, Socket
 
 __all__ = [
     "Container",
@@ -126,7 +123,7 @@ def _declaration(container: Any) -> Any:
     return getattr(container, "declarative_parent", None)
 
 
-def attach(container: Any, app: SioApp) -> Container:
+def attach(container: Any, app: AppHandle) -> Container:
     """Check that ``container`` is a `Container` instance and make ``app`` its app."""
     declaration = _declaration(container)
     if not (isinstance(declaration, type) and issubclass(declaration, Container)):
@@ -169,14 +166,13 @@ def _needed_by(resource: EventResource, others: list[EventResource]) -> bool:
     return any(resource in set(other.traverse()) for other in others if other is not resource)
 
 
-async def close_event_resources(ctx: HandlerContext) -> None:
-    """Shut down the per-event resources the event initialised, dependents first.
+async def close_event_resources(resources: tuple[EventResource, ...]) -> None:
+    """Shut down the per-event resources the current event initialised, dependents first.
 
-    Every ``ContextLocalResource`` of the app's container (or overriding one)
-    that was initialised in this event's context is closed; a failure is logged
-    and the others still close.
+    Every ``ContextLocalResource`` among ``resources`` (the app's, see
+    `event_resources`), or overriding one, that was initialised in this
+    context is closed; a failure is logged and the others still close.
     """
-    resources = ctx.app.event_resources
     if not resources:
         return
     if any(resource.last_overriding is not None for resource in resources):

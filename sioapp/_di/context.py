@@ -4,21 +4,24 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from sioapp._app.app import SioApp
-    from sioapp._protocol.reasons import DisconnectReason
-    from sioapp._protocol.socket import Socket
+from sioapp._protocol.reasons import DisconnectReason
+from sioapp._protocol.socket import Socket
 
-__all__ = ["HandlerContext", "current_context"]
+__all__ = ["AppHandle", "HandlerContext", "current_context"]
+
+
+class AppHandle:
+    """The base of `sioapp.SioApp`: a handler parameter annotated with it (or a subclass)
+    receives the app the handler runs in."""
 
 
 @dataclass(slots=True)
 class HandlerContext:
-    """The socket, event and outcome a handler is running for."""
+    """The app, socket, event and outcome a handler is running for."""
 
-    app: SioApp
+    app: AppHandle
     socket: Socket | None = None
     event: str | None = None
     args: tuple[Any, ...] = ()

@@ -1,1 +1,1 @@
-"""The Socket.IO layer: python-socketio's server over sioapp's engine; sockets, rooms, broadcasts."""
+"""The Socket.IO layer: python-socketio over sioapp's engine; sockets, rooms, broadcasts."""

@@ -1,26 +1,31 @@
-"""Targeting a group of sockets: ``to``/``in_``/``except_`` chains, as Node's BroadcastOperator.
+"""Sockets selected by rooms, wherever they are: Node's BroadcastOperator and RemoteSocket.
 
-Every operation reaches the selected sockets on every server when the app runs
-with Redis; ``.local`` keeps it on this process.
+A `BroadcastOperator` is a ``to``/``in_``/``except_`` chain; every operation
+reaches the selected sockets on every server when the app runs with Redis,
+and ``.local`` keeps it on this process. ``fetch_sockets()`` returns
+`RemoteSocket`s. Both hold the manager that carries the operations out
+(`Operations`), never the app.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from types import MappingProxyType
+from typing import Any, Protocol
 
 from sioapp._protocol.codec import to_wire
-from sioapp._protocol.events import event_and_args
-from sioapp._runtime.server_events import check_server_event
+from sioapp._protocol.events import check_server_event, event_and_args
+from sioapp._protocol.handshake import Handshake
 
-if TYPE_CHECKING:
-    from sioapp._app.app import SioApp
-    from sioapp._protocol.manager import LocalManager
-    from sioapp._protocol.remote import RemoteSocket
-    from sioapp._runtime.server_events import ServerAcks
-
-__all__ = ["BroadcastAcks", "BroadcastOperator"]
+__all__ = [
+    "BroadcastAcks",
+    "BroadcastOperator",
+    "LocalSocket",
+    "Operations",
+    "RemoteSocket",
+    "ServerAcks",
+]
 
 DEFAULT_ACK_TIMEOUT = 60.0
 
@@ -45,10 +50,58 @@ class BroadcastAcks:
 
 
 @dataclass(frozen=True, slots=True)
+class ServerAcks:
+    """What ``server_side_emit_with_ack`` got back.
+
+    ``responses`` holds one reply per server that answered in time (the return
+    value of its handler, or the ``{"error": ...}`` payload when the handler
+    failed or does not exist there); ``missing`` counts the servers that did not
+    answer within the timeout.
+    """
+
+    responses: list[Any]
+    missing: int = 0
+
+    @property
+    def complete(self) -> bool:
+        """Whether every other server answered."""
+        return self.missing == 0
+
+
+class Operations(Protocol):
+    """What carries out a `BroadcastOperator`'s operations: the manager of this process,
+    which reaches the other servers when there are some."""
+
+    async def broadcast(self, op: BroadcastOperator, data: list[Any]) -> None: ...
+
+    async def broadcast_with_ack(
+        self, op: BroadcastOperator, name: str, data: list[Any], timeout: float
+    ) -> BroadcastAcks: ...
+
+    async def fetch_sockets(self, op: BroadcastOperator) -> list[RemoteSocket]: ...
+
+    async def add_sockets(self, op: BroadcastOperator, rooms: frozenset[str]) -> None: ...
+
+    async def del_sockets(self, op: BroadcastOperator, rooms: frozenset[str]) -> None: ...
+
+    async def disconnect_sockets(self, op: BroadcastOperator, close: bool) -> None: ...
+
+    async def all_rooms(self, op: BroadcastOperator) -> set[str]: ...
+
+    async def server_side_emit(
+        self, op: BroadcastOperator, event: str, args: list[Any]
+    ) -> None: ...
+
+    async def server_side_emit_with_ack(
+        self, op: BroadcastOperator, event: str, args: list[Any]
+    ) -> ServerAcks: ...
+
+
+@dataclass(frozen=True, slots=True)
 class BroadcastOperator:
     """An immutable selection of sockets in one namespace; each method returns a new one."""
 
-    app: SioApp
+    manager: Operations = field(repr=False)
     namespace: str
     rooms: frozenset[str] = field(default_factory=frozenset)
     except_rooms: frozenset[str] = field(default_factory=frozenset)
@@ -77,48 +130,43 @@ class BroadcastOperator:
         """The same selection, on this server only."""
         return replace(self, local_only=True)
 
-    @property
-    def _manager(self) -> LocalManager:
-        manager: LocalManager = self.app.server.manager
-        return manager
-
     async def emit(self, event: Any, *args: Any) -> None:
         """Send ``event`` with ``args`` to every selected socket.
 
         ``event`` may be a model declared with ``@router.emits(name)`` instead of a name.
         """
         name, data = event_and_args(event, args)
-        await self._manager.broadcast(self, [name, *data])
+        await self.manager.broadcast(self, [name, *data])
 
     async def emit_with_ack(self, event: Any, *args: Any) -> BroadcastAcks:
         """Send to every selected socket and wait for each ack, up to the timeout."""
         name, data = event_and_args(event, args)
         timeout = DEFAULT_ACK_TIMEOUT if self.ack_timeout is None else self.ack_timeout
-        return await self._manager.broadcast_with_ack(self, name, data, timeout)
+        return await self.manager.broadcast_with_ack(self, name, data, timeout)
 
     async def fetch_sockets(self) -> list[RemoteSocket]:
         """The selected sockets, from every server."""
-        return await self._manager.fetch_sockets(self)
+        return await self.manager.fetch_sockets(self)
 
     async def sockets_join(self, rooms: Rooms) -> None:
         """Make every selected socket join ``rooms``."""
-        await self._manager.add_sockets(self, _room_set(rooms))
+        await self.manager.add_sockets(self, _room_set(rooms))
 
     async def sockets_leave(self, rooms: Rooms) -> None:
         """Make every selected socket leave ``rooms``."""
-        await self._manager.del_sockets(self, _room_set(rooms))
+        await self.manager.del_sockets(self, _room_set(rooms))
 
     async def disconnect_sockets(self, close: bool = False) -> None:
         """Disconnect every selected socket (``close=True`` closes the whole connection)."""
-        await self._manager.disconnect_sockets(self, close)
+        await self.manager.disconnect_sockets(self, close)
 
     async def all_rooms(self) -> set[str]:
         """Every room of the namespace on every server, socket-id rooms included."""
-        return await self._manager.all_rooms(self)
+        return await self.manager.all_rooms(self)
 
     async def server_side_emit(self, event: str, *args: Any) -> None:
         """Run ``event``'s ``@app.on_server_event`` handler on every other server."""
-        await self._manager.server_side_emit(self, *self._server_event(event, args))
+        await self.manager.server_side_emit(self, *self._server_event(event, args))
 
     async def server_side_emit_with_ack(self, event: str, *args: Any) -> ServerAcks:
         """Run ``event``'s handler on every other server and collect their return values.
@@ -126,10 +174,133 @@ class BroadcastOperator:
         Waits up to the timeout; servers that did not answer by then are counted
         in ``ServerAcks.missing``.
         """
-        return await self._manager.server_side_emit_with_ack(self, *self._server_event(event, args))
+        return await self.manager.server_side_emit_with_ack(self, *self._server_event(event, args))
 
     def _server_event(self, event: str, args: tuple[Any, ...]) -> tuple[str, list[Any]]:
         check_server_event(event)
         if self.rooms or self.except_rooms:
             raise ValueError("server-side events go to servers, not to rooms")
         return event, [to_wire(arg) for arg in args]
+
+
+class LocalSocket(Protocol):
+    """What a `RemoteSocket` uses of a socket of this server (a `sioapp.Socket`)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def nsp(self) -> str: ...
+
+    @property
+    def handshake(self) -> Handshake: ...
+
+    @property
+    def rooms(self) -> Set[str]: ...
+
+    @property
+    def data(self) -> dict[str, Any]: ...
+
+    @property
+    def connected(self) -> bool: ...
+
+    async def emit(self, event: Any, *args: Any) -> None: ...
+
+    async def join(self, rooms: str | Iterable[str]) -> None: ...
+
+    async def leave(self, room: str) -> None: ...
+
+    async def disconnect(self, close: bool = False) -> None: ...
+
+
+def _handshake(raw: Mapping[str, Any]) -> Handshake:
+    return Handshake(
+        headers=MappingProxyType(raw["headers"]),
+        query=MappingProxyType(raw["query"]),
+        auth=MappingProxyType(raw["auth"]),
+        time=raw["time"],
+        issued=raw["issued"],
+        url=raw["url"],
+        address=raw["address"],
+        xdomain=raw["xdomain"],
+        secure=raw["secure"],
+    )
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class RemoteSocket:
+    """A socket of this server or of another one, as Node's ``RemoteSocket``.
+
+    ``handshake``, ``rooms`` and ``data`` are what the owning server had when the
+    socket was fetched; for a socket of this server ``rooms`` is its live view
+    and ``data`` its live dict. ``emit``, ``join``, ``leave`` and ``disconnect``
+    reach the socket wherever it is; on this server they act on it directly.
+    """
+
+    manager: Operations = field(repr=False)
+    nsp: str
+    id: str
+    handshake: Handshake = field(repr=False)
+    rooms: Set[str]
+    data: dict[str, Any]
+    socket: LocalSocket | None = field(default=None, repr=False)
+    """The socket itself when it is on this server."""
+
+    @classmethod
+    def of(cls, socket: LocalSocket, manager: Operations) -> RemoteSocket:
+        """The RemoteSocket of a socket of this server."""
+        return cls(
+            manager, socket.nsp, socket.id, socket.handshake, socket.rooms, socket.data, socket
+        )
+
+    @classmethod
+    def from_dict(cls, manager: Operations, namespace: str, raw: Mapping[str, Any]) -> RemoteSocket:
+        """The RemoteSocket another server described with `to_dict`."""
+        return cls(
+            manager,
+            namespace,
+            raw["id"],
+            _handshake(raw["handshake"]),
+            frozenset(raw["rooms"]),
+            raw["data"],
+        )
+
+    def _elsewhere(self) -> BroadcastOperator:
+        return BroadcastOperator(self.manager, self.nsp, rooms=frozenset((self.id,)))
+
+    async def emit(self, event: Any, *args: Any) -> None:
+        """Send ``event`` with ``args`` to this client."""
+        if self.socket is None:
+            await self._elsewhere().emit(event, *args)
+        elif self.socket.connected:
+            await self.socket.emit(event, *args)
+
+    async def join(self, rooms: str | Iterable[str]) -> None:
+        """Make the socket join one room or several."""
+        if self.socket is None:
+            await self._elsewhere().sockets_join(rooms)
+        elif self.socket.connected:
+            await self.socket.join(rooms)
+
+    async def leave(self, room: str) -> None:
+        """Make the socket leave ``room``."""
+        if self.socket is None:
+            await self._elsewhere().sockets_leave(room)
+        elif self.socket.connected:
+            await self.socket.leave(room)
+
+    async def disconnect(self, close: bool = False) -> None:
+        """Disconnect the socket; ``close=True`` closes its whole connection."""
+        if self.socket is None:
+            await self._elsewhere().disconnect_sockets(close)
+        else:
+            await self.socket.disconnect(close=close)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{id, handshake, rooms, data}``, JSON-ready, as sent to other servers."""
+        return {
+            "id": self.id,
+            "handshake": self.handshake.to_dict(),
+            "rooms": sorted(self.rooms),
+            "data": to_wire(self.data),
+        }

@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 __all__ = [
     "AuthValidationError",
+    "ClusterUnavailable",
     "ConnectionRefused",
     "EventError",
     "PayloadValidationError",
@@ -32,6 +33,17 @@ class EventError(Exception):
 
     def __repr__(self) -> str:
         return f"EventError(code={self.code!r}, message={self.message!r})"
+
+
+class ClusterUnavailable(EventError):
+    """Other servers cannot be reached because Redis cannot.
+
+    Raised by operations that need answers from other servers; a client whose
+    handler let it through receives the error code ``cluster_unavailable``.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__("cluster_unavailable", message)
 
 
 class ConnectionRefused(Exception):

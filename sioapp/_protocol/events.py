@@ -1,4 +1,4 @@
-"""Event names: the reserved ones, and names taken from ``@emits`` models."""
+"""Event names: the reserved ones, names taken from ``@emits`` models, names shown safely."""
 
 from __future__ import annotations
 
@@ -6,12 +6,40 @@ from typing import Any
 
 from sioapp._protocol.codec import to_wire
 
-__all__ = ["EMITS_ATTRIBUTE", "RESERVED_EVENTS", "check_emittable", "event_and_args"]
+__all__ = [
+    "EMITS_ATTRIBUTE",
+    "RESERVED_EVENTS",
+    "SERVER_RESERVED_EVENTS",
+    "check_emittable",
+    "check_server_event",
+    "event_and_args",
+    "shown",
+]
 
 #: Names Node Socket.IO reserves; they can be neither handled nor emitted.
 RESERVED_EVENTS = frozenset(
     {"connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"}
 )
+#: Names Node reserves for server-side events.
+SERVER_RESERVED_EVENTS = frozenset({"connect", "connection", "new_namespace"})
+#: The longest part of a client's event name repeated in an error reply or a log line.
+SHOWN_NAME_LENGTH = 100
+
+
+def shown(name: str) -> str:
+    """A client's event name cut to `SHOWN_NAME_LENGTH` characters, to repeat it safely."""
+    if len(name) <= SHOWN_NAME_LENGTH:
+        return name
+    return f"{name[:SHOWN_NAME_LENGTH]}... ({len(name)} characters)"
+
+
+def check_server_event(name: str) -> None:
+    """Refuse names that are not strings or that Node reserves for server-side events."""
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"an event name must be a non-empty string, not {name!r}")
+    if name in SERVER_RESERVED_EVENTS:
+        raise ValueError(f'"{name}" is a reserved event name for server-side events')
+
 
 #: Class attribute where ``@router.emits(name)`` records a model's event name.
 EMITS_ATTRIBUTE = "__sioapp_event__"

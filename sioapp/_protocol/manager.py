@@ -11,22 +11,20 @@ server-wide operation. With one process it is the whole story;
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection, Iterable, Set
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Collection, Iterable, Set
+from typing import Any, Protocol
 
 from socketio import AsyncManager
 from socketio import packet as sio_packet
 
-from sioapp._protocol.broadcast import BroadcastAcks
-from sioapp._protocol.remote import RemoteSocket
-from sioapp._runtime.server_events import ServerAcks
+from sioapp._protocol.broadcast import BroadcastAcks, BroadcastOperator, RemoteSocket, ServerAcks
+from sioapp._protocol.socket import Socket
+from sioapp._transport import Engine
 
-if TYPE_CHECKING:
-    from sioapp._protocol.broadcast import BroadcastOperator
-    from sioapp._protocol.server import SioServer
-    from sioapp._protocol.socket import Socket
+__all__ = ["Frames", "LocalManager", "ManagedServer", "ServerEventHandler", "engine_frames"]
 
-__all__ = ["Frames", "LocalManager", "engine_frames"]
+#: Runs a server-side event from another server: ``(namespace, event, args) -> reply``.
+ServerEventHandler = Callable[[str, str, list[Any]], Awaitable[Any]]
 
 _NO_ROOMS: frozenset[str] = frozenset()
 
@@ -42,14 +40,28 @@ def engine_frames(encoded: str | list[str | bytes]) -> Frames:
     return ["4" + str(text), *attachments]
 
 
+class ManagedServer(Protocol):
+    """What the manager uses of the Socket.IO server it belongs to."""
+
+    sockets: dict[str, Socket]
+    eio: Engine
+    packet_class: type[Any]
+
+
 class LocalManager(AsyncManager):  # type: ignore[misc]
     """The manager of one process; also the local half of `RedisManager`."""
 
-    server: SioServer
+    server: ManagedServer
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.socket_rooms: dict[tuple[str, str], set[str]] = {}
+        #: Runs the server-side events other servers send (see `serve_server_events`).
+        self.server_events: ServerEventHandler | None = None
+
+    def serve_server_events(self, handler: ServerEventHandler) -> None:
+        """Run ``handler`` for each server-side event another server sends."""
+        self.server_events = handler
 
     # ---- the reverse index (namespace, sid) -> rooms follows every membership change,
     # but for each socket's own room: most sockets are in no other, and need no entry
@@ -165,7 +177,7 @@ class LocalManager(AsyncManager):  # type: ignore[misc]
 
     async def fetch_sockets(self, op: BroadcastOperator) -> list[RemoteSocket]:
         """The sockets ``op`` selects."""
-        return [RemoteSocket.of(socket) for socket in self.local_sockets(op)]
+        return [RemoteSocket.of(socket, self) for socket in self.local_sockets(op)]
 
     async def add_sockets(self, op: BroadcastOperator, rooms: frozenset[str]) -> None:
         """Make the selected sockets join ``rooms``."""

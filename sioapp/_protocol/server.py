@@ -16,27 +16,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Coroutine
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Coroutine
+from typing import Any, Protocol
 
 import socketio
 from socketio import packet as sio_packet
 
-from sioapp._di.context import HandlerContext
 from sioapp._protocol.codec import OrjsonPacket
-from sioapp._protocol.events import RESERVED_EVENTS
+from sioapp._protocol.events import RESERVED_EVENTS, shown
 from sioapp._protocol.handshake import Handshake
 from sioapp._protocol.manager import LocalManager, engine_frames
 from sioapp._protocol.reasons import DisconnectReason
 from sioapp._protocol.socket import Socket
-from sioapp._runtime import dispatch
 from sioapp._tasks import TaskSet
 from sioapp._transport import Engine, TrustedProxies
 
-if TYPE_CHECKING:
-    from sioapp._app.app import SioApp
-
-__all__ = ["SioServer"]
+__all__ = ["Dispatcher", "SioServer"]
 
 logger = logging.getLogger("sioapp")
 
@@ -89,16 +84,45 @@ else:
         return asyncio.get_running_loop().create_task(coro)
 
 
+class Dispatcher(Protocol):
+    """What runs the application's handlers for the server."""
+
+    def serves(self, namespace: str) -> bool:
+        """Whether ``namespace`` exists."""
+
+    async def connect(self, socket: Socket) -> dict[str, Any] | None:
+        """Run connection middleware; the CONNECT_ERROR payload if the socket is refused."""
+
+    async def connected(self, socket: Socket) -> None:
+        """Run the ``on_connect`` handlers of a socket that got CONNECT."""
+
+    def event(
+        self, socket: Socket, event: str, args: list[Any], ack_id: int | None
+    ) -> Coroutine[Any, Any, None]:
+        """Handle one event (the server runs it in a task of its own)."""
+
+    async def disconnect(self, socket: Socket, reason: DisconnectReason) -> None:
+        """Run the socket's disconnect handlers and have it leave its rooms."""
+
+    def packet_middleware(self, fn: Callable[..., Any]) -> Any:
+        """``fn`` made ready to run as packet middleware."""
+
+
 class SioServer(socketio.AsyncServer):  # type: ignore[misc]
-    """python-socketio's server with sioapp's engine, dispatch and Node's protocol behaviour."""
+    """python-socketio's server with sioapp's engine, dispatch and Node's protocol behaviour.
+
+    ``app`` is what ``socket.app`` returns; ``dispatcher`` runs its handlers.
+    """
 
     def __init__(
         self,
-        app: SioApp,
+        app: Any,
+        dispatcher: Dispatcher,
         *,
         manager: LocalManager,
         connect_timeout: float,
         trusted_proxies: TrustedProxies,
+        max_rooms_per_socket: int | None = None,
         **options: Any,
     ) -> None:
         super().__init__(
@@ -117,6 +141,8 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
         self.eio.on("message", self.received)
         self.eio.on("disconnect", self.closed)
         self.app = app
+        self.dispatcher = dispatcher
+        self.max_rooms_per_socket = max_rooms_per_socket
         self.connect_timeout = connect_timeout
         self.trusted_proxies = trusted_proxies
         self.sockets: dict[str, Socket] = {}
@@ -243,9 +269,12 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
 
     # ---- Socket.IO packets -----------------------------------------------------
 
+    def packet_middleware(self, fn: Callable[..., Any]) -> Any:
+        """``fn`` made ready to run as packet middleware, for ``socket.use``."""
+        return self.dispatcher.packet_middleware(fn)
+
     async def _connect(self, eio_sid: str, namespace: str, auth: Any) -> None:
-        registry = self.app.registry.get(namespace)
-        if registry is None:
+        if not self.dispatcher.serves(namespace):
             await self.send_packet(
                 eio_sid, sio_packet.CONNECT_ERROR, namespace, {"message": "Invalid namespace"}
             )
@@ -261,9 +290,9 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
             return
         scope = self.environ.get(eio_sid, {})
         handshake = Handshake.from_scope(scope, auth, self.trusted_proxies)
-        socket = Socket(self.app, sid, eio_sid, namespace, handshake)
+        socket = Socket(self, sid, eio_sid, namespace, handshake)
         self.sockets[sid] = socket
-        refused = await dispatch.run_connect(self.app, registry, socket)
+        refused = await self.dispatcher.connect(socket)
         if refused is not None or not self.eio_connected(eio_sid):
             del self.sockets[sid]
             if refused is not None:
@@ -271,11 +300,9 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
             await self.manager.disconnect(sid, namespace, ignore_queue=True)
             return
         await self.manager.connect(sid, namespace)
-        object.__setattr__(socket, "_connected", True)
+        socket.arrived()
         await self.send_packet(eio_sid, sio_packet.CONNECT, namespace, {"sid": sid})
-        await dispatch.run_handlers(
-            self.app, registry.connect_handlers, HandlerContext(self.app, socket)
-        )
+        await self.dispatcher.connected(socket)
 
     def eio_connected(self, eio_sid: str) -> bool:
         """Whether the Engine.IO connection is still open."""
@@ -290,12 +317,12 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
         if socket is None or not socket.connected:
             logger.warning(
                 "event %r for namespace %.64r, which %s has not joined",
-                dispatch.shown(data[0]),
+                shown(data[0]),
                 namespace,
                 eio_sid,
             )
             return
-        task = _event_task(dispatch.run_event(self.app, socket, data[0], data[1:], ack_id))
+        task = _event_task(self.dispatcher.event(socket, data[0], data[1:], ack_id))
         if not task.done():
             self._handlers.keep(task)
 
@@ -323,8 +350,7 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
         self.manager.pre_disconnect(sid, namespace)
         socket = self.sockets.pop(sid, None)
         if socket is not None:
-            registry = self.app.registry[namespace]
-            await dispatch.run_disconnect(self.app, registry, socket, reason)
+            await self.dispatcher.disconnect(socket, reason)
         await self.manager.disconnect(sid, namespace, ignore_queue=True)
 
     # ---- shutdown --------------------------------------------------------------

@@ -1,31 +1,74 @@
-"""The server-side Socket: one per connection and namespace, as in Node Socket.IO v4."""
+"""The server-side Socket: one per connection and namespace, as in Node Socket.IO v4.
+
+A socket reaches the rest of the server only through its `SocketHost` (the
+Socket.IO server) and the `RoomKeeper` it names (the manager).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Set
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from socketio import packet as sio_packet
 
-from sioapp._protocol.broadcast import BroadcastOperator
-from sioapp._protocol.codec import to_wire
+from sioapp._protocol.broadcast import BroadcastOperator, Operations
 from sioapp._protocol.errors import EventError
 from sioapp._protocol.events import event_and_args
 from sioapp._protocol.handshake import Handshake
 from sioapp._protocol.reasons import DisconnectReason
 
-if TYPE_CHECKING:
-    from sioapp._app.app import SioApp
-    from sioapp._di.injection import Dependant
-
-__all__ = ["Rooms", "Socket", "SocketDisconnected"]
+__all__ = ["RoomKeeper", "Rooms", "Socket", "SocketDisconnected", "SocketHost"]
 
 _T = TypeVar("_T")
 
 FORBIDDEN_ROOM = "forbidden_room"
 TOO_MANY_ROOMS = "too_many_rooms"
+
+
+class RoomKeeper(Operations, Protocol):
+    """Where sockets' rooms are kept: the manager."""
+
+    def joined_rooms(self, sid: str, namespace: str) -> Set[str]:
+        """The rooms ``sid`` joined, its own excepted: a live set, not a copy."""
+
+    def is_sid_room(self, namespace: str, room: str) -> bool:
+        """Whether ``room`` is the own room of a socket of this server."""
+
+    async def enter_room(self, sid: str, namespace: str, room: str) -> None: ...
+
+    async def leave_room(self, sid: str, namespace: str, room: str) -> None: ...
+
+
+class SocketHost(Protocol):
+    """What a socket asks of the server it belongs to."""
+
+    @property
+    def app(self) -> Any:
+        """The application the server serves (a `sioapp.SioApp`)."""
+
+    @property
+    def manager(self) -> RoomKeeper: ...
+
+    @property
+    def max_rooms_per_socket(self) -> int | None: ...
+
+    async def send_packet(
+        self, eio_sid: str, packet_type: int, namespace: str, data: Any, ack_id: int | None = None
+    ) -> None:
+        """Encode and queue one Socket.IO packet for one connection."""
+
+    async def close_connection(self, eio_sid: str, reason: DisconnectReason) -> None:
+        """Close a whole Engine.IO connection."""
+
+    async def disconnect(
+        self, sid: str, namespace: str | None = None, ignore_queue: bool = False
+    ) -> None:
+        """Disconnect socket ``sid`` from ``namespace``."""
+
+    def packet_middleware(self, fn: Callable[..., Any]) -> Any:
+        """``fn`` made ready to run as packet middleware."""
 
 
 class SocketDisconnected(ConnectionError):
@@ -50,8 +93,7 @@ class Rooms(Set[str]):
         socket = self._socket
         if not socket._connected:
             return frozenset()
-        rooms: Set[str] = socket._app.server.manager.joined_rooms(socket._id, socket._nsp)
-        return rooms
+        return socket._host.manager.joined_rooms(socket._id, socket._nsp)
 
     def __contains__(self, room: object) -> bool:
         socket = self._socket
@@ -75,7 +117,18 @@ class Rooms(Set[str]):
 
 #: Attributes the framework owns; user code may set any other attribute.
 _OWNED = frozenset(
-    {"id", "nsp", "handshake", "rooms", "data", "connected", "disconnected", "app", "eio_sid"}
+    {
+        "id",
+        "nsp",
+        "handshake",
+        "rooms",
+        "data",
+        "connected",
+        "disconnected",
+        "app",
+        "eio_sid",
+        "packet_middlewares",
+    }
 )
 
 
@@ -94,17 +147,17 @@ class Socket:
     _handshake: Handshake
     _data: dict[str, Any]
     _connected: bool
-    _app: SioApp
-    _packet_middlewares: list[Dependant]
+    _host: SocketHost
+    _packet_middlewares: list[Any]
     _rooms: Rooms
     _acks: dict[int, asyncio.Future[tuple[Any, ...]]]
     _ack_ids: Iterator[int]
 
     def __init__(
-        self, app: SioApp, sid: str, eio_sid: str, namespace: str, handshake: Handshake
+        self, host: SocketHost, sid: str, eio_sid: str, namespace: str, handshake: Handshake
     ) -> None:
         setattr_ = object.__setattr__
-        setattr_(self, "_app", app)
+        setattr_(self, "_host", host)
         setattr_(self, "_id", sid)
         setattr_(self, "_eio_sid", eio_sid)
         setattr_(self, "_nsp", namespace)
@@ -149,9 +202,9 @@ class Socket:
         return self._nsp
 
     @property
-    def app(self) -> SioApp:
-        """The app serving this socket."""
-        return self._app
+    def app(self) -> Any:
+        """The `sioapp.SioApp` serving this socket."""
+        return self._host.app
 
     @property
     def handshake(self) -> Handshake:
@@ -188,8 +241,8 @@ class Socket:
         """
         if not self._connected:
             return
-        manager = self._app.server.manager
-        limit = self._app.max_rooms_per_socket
+        manager = self._host.manager
+        limit = self._host.max_rooms_per_socket
         for room in (rooms,) if isinstance(rooms, str) else rooms:
             if room == self._id or room in self._rooms:
                 continue
@@ -201,10 +254,10 @@ class Socket:
 
     async def leave(self, room: str) -> None:
         """Leave ``room``."""
-        await self._app.server.manager.leave_room(self._id, self._nsp, room)
+        await self._host.manager.leave_room(self._id, self._nsp, room)
 
     def _operator(self) -> BroadcastOperator:
-        return BroadcastOperator(self._app, self._nsp, except_rooms=frozenset((self._id,)))
+        return BroadcastOperator(self._host.manager, self._nsp, except_rooms=frozenset((self._id,)))
 
     def to(self, rooms: str | Iterable[str]) -> BroadcastOperator:
         """Target ``rooms``, this socket excluded."""
@@ -229,9 +282,7 @@ class Socket:
         ``event`` may be a model declared with ``@router.emits(name)`` instead of a name.
         """
         name, data = event_and_args(event, args)
-        await self._app.server.send_packet(
-            self._eio_sid, sio_packet.EVENT, self._nsp, [name, *data]
-        )
+        await self._host.send_packet(self._eio_sid, sio_packet.EVENT, self._nsp, [name, *data])
 
     async def send(self, *args: Any) -> None:
         """Emit a ``message`` event, as Node's ``socket.send``."""
@@ -256,7 +307,7 @@ class Socket:
         future: asyncio.Future[tuple[Any, ...]] = asyncio.get_running_loop().create_future()
         self._acks[ack_id] = future
         try:
-            await self._app.server.send_packet(
+            await self._host.send_packet(
                 self._eio_sid, sio_packet.EVENT, self._nsp, [name, *data], ack_id=ack_id
             )
             ack = await asyncio.wait_for(future, timeout)
@@ -270,11 +321,20 @@ class Socket:
             return None
         return ack[0] if len(ack) == 1 else ack
 
+    async def ack(self, ack_id: int, args: list[Any]) -> None:
+        """Answer the client's ack request ``ack_id`` with ``args``: what the event's
+        handler returned, or an error."""
+        await self._host.send_packet(self._eio_sid, sio_packet.ACK, self._nsp, args, ack_id)
+
     def receive_ack(self, ack_id: int, args: list[Any]) -> None:
         """The client acked ``ack_id`` with ``args``; an unknown id is ignored."""
         future = self._acks.pop(ack_id, None)
         if future is not None and not future.done():
             future.set_result(tuple(args))
+
+    def arrived(self) -> None:
+        """The socket has connected: the client got CONNECT."""
+        object.__setattr__(self, "_connected", True)
 
     def left(self) -> None:
         """The socket has disconnected: acks still awaited fail at once."""
@@ -285,29 +345,25 @@ class Socket:
             if not future.done():
                 future.set_exception(SocketDisconnected(f"socket {self._id} disconnected"))
 
+    @property
+    def packet_middlewares(self) -> list[Any]:
+        """The packet middleware added with `use`, in order, ready to run."""
+        return self._packet_middlewares
+
     def use(self, middleware: Callable[..., Any]) -> None:
         """Add packet middleware for this socket: ``fn(socket, event, args, next)``.
 
         ``await next()`` lets the packet continue; raising stops it, runs the
         error handlers and reports the error to the client.
         """
-        self._packet_middlewares.append(self._app.packet_middleware(middleware))
+        self._packet_middlewares.append(self._host.packet_middleware(middleware))
 
     async def disconnect(self, close: bool = False) -> None:
         """Disconnect from this namespace; ``close=True`` closes the whole connection."""
         if not self._connected:
             return
-        server = self._app.server
+        server = self._host
         if close:
             await server.close_connection(self._eio_sid, DisconnectReason.FORCED_CLOSE)
         else:
             await server.disconnect(self._id, self._nsp, ignore_queue=True)
-
-    def to_dict(self) -> dict[str, Any]:
-        """``{id, handshake, rooms, data}``, JSON-ready."""
-        return {
-            "id": self._id,
-            "handshake": self._handshake.to_dict(),
-            "rooms": sorted(self._rooms),
-            "data": to_wire(self._data),
-        }

@@ -10,8 +10,8 @@ from rich.table import Table
 from rich.text import Text
 
 from sioapp._app.app import SioApp
-from sioapp._di.injection import Dependant
-from sioapp._runtime.routing import EmittedEvent
+from sioapp._di.analysis import Dependant
+from sioapp._runtime.router import EmittedEvent
 
 __all__ = ["emitted_text", "events_table", "payload_text", "type_text"]
 

@@ -14,37 +14,35 @@ per app::
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sioapp.contract.documents import documents
-
-if TYPE_CHECKING:
-    from sioapp._app.app import SioApp
+from sioapp.contract.source import Documented
 
 __all__ = ["asyncapi", "asyncapi_json", "asyncapi_yaml", "html", "typescript"]
 
 
-def asyncapi(app: SioApp) -> dict[str, Any]:
+def asyncapi(app: Documented) -> dict[str, Any]:
     """The AsyncAPI 3.0.0 document of ``app``, as a fresh dict."""
     return copy.deepcopy(documents(app).asyncapi)
 
 
-def asyncapi_json(app: SioApp) -> str:
+def asyncapi_json(app: Documented) -> str:
     """The AsyncAPI document as indented JSON."""
     return documents(app).asyncapi_json.decode()
 
 
-def asyncapi_yaml(app: SioApp) -> str:
+def asyncapi_yaml(app: Documented) -> str:
     """The AsyncAPI document as YAML."""
     return documents(app).asyncapi_yaml
 
 
-def typescript(app: SioApp) -> str:
+def typescript(app: Documented) -> str:
     """TypeScript declarations: one interface per model, and per namespace
     ``ServerToClientEvents`` / ``ClientToServerEvents`` for socket.io-client."""
     return documents(app).typescript
 
 
-def html(app: SioApp) -> str:
+def html(app: Documented) -> str:
     """A self-contained HTML page documenting every event, with a "try it" panel."""
     return documents(app).html

@@ -11,13 +11,15 @@ from __future__ import annotations
 import contextlib
 import inspect
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 from pydantic import TypeAdapter, ValidationError
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue
 from pydantic_core import PydanticSerializationError, core_schema, to_jsonable_python
 
+from sioapp._runtime.registry import EventHandler, NamespaceRegistry
+from sioapp._runtime.router import EmittedEvent
 from sioapp.contract.examples import NO_EXAMPLE, example_of
 from sioapp.contract.model import (
     REF_PREFIX,
@@ -30,14 +32,11 @@ from sioapp.contract.model import (
     Namespace,
 )
 from sioapp.contract.replies import EXCEPTION_EVENT, ErrorReply, ExceptionEvent
-
-if TYPE_CHECKING:
-    from sioapp._app.app import SioApp
-    from sioapp._runtime.routing import EmittedEvent, EventHandler, NamespaceRegistry
+from sioapp.contract.source import Documented
 
 __all__ = ["build"]
 
-#: Where the contract says the app runs when ``SioApp(servers=...)`` is not given.
+#: Where the contract says the app runs when ``Documented(servers=...)`` is not given.
 DEFAULT_SERVERS = {"development": "http://localhost:8000"}
 
 
@@ -236,7 +235,7 @@ def _drafts(registry: NamespaceRegistry, schemas: _Schemas, exception: _Typed) -
     return drafts
 
 
-def build(app: SioApp) -> Contract:
+def build(app: Documented) -> Contract:
     """The contract of ``app``, read from its registry."""
     schemas = _Schemas()
     error_reply = schemas.add(ErrorReply, "serialization")

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import weakref
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
-import yaml
 
 from sioapp.contract.asyncapi import render_asyncapi
 from sioapp.contract.build import build
-from sioapp.contract.html import render_html
 from sioapp.contract.model import Contract
+from sioapp.contract.source import Documented
 from sioapp.contract.typescript import render_typescript
-
-if TYPE_CHECKING:
-    from sioapp._app.app import SioApp
 
 __all__ = ["Documents", "documents"]
 
@@ -38,6 +34,8 @@ class Documents:
 
     @cached_property
     def asyncapi_yaml(self) -> str:
+        import yaml  # only when asked for: `import sioapp` does not import yaml
+
         return yaml.safe_dump(self.asyncapi, sort_keys=False, allow_unicode=True)
 
     @cached_property
@@ -46,13 +44,15 @@ class Documents:
 
     @cached_property
     def html(self) -> str:
+        from sioapp.contract.page import render_html  # imports jinja2, only when asked for
+
         return render_html(self.contract)
 
 
-_cache: weakref.WeakKeyDictionary[SioApp, Documents] = weakref.WeakKeyDictionary()
+_cache: weakref.WeakKeyDictionary[Documented, Documents] = weakref.WeakKeyDictionary()
 
 
-def _fingerprint(app: SioApp) -> tuple[Any, ...]:
+def _fingerprint(app: Documented) -> tuple[Any, ...]:
     """What the contract depends on: app metadata and the routers of each namespace."""
     namespaces = tuple(
         (name, tuple(id(router) for router in registry.routers), len(registry.events))
@@ -68,7 +68,7 @@ def _fingerprint(app: SioApp) -> tuple[Any, ...]:
     )
 
 
-def documents(app: SioApp) -> Documents:
+def documents(app: Documented) -> Documents:
     """The cached documents of ``app``, rebuilt when a router was included since."""
     fingerprint = _fingerprint(app)
     cached = _cache.get(app)

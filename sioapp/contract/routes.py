@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
-from fastapi import Response, params
+from fastapi import FastAPI, Response, params
 from fastapi.responses import HTMLResponse
 
 from sioapp.contract.assets import asset
 from sioapp.contract.documents import documents
-from sioapp.contract.html import content_security_policy
-
-if TYPE_CHECKING:
-    from sioapp._app.app import SioApp
+from sioapp.contract.source import Documented
 
 __all__ = ["CLIENT_SCRIPT", "mount_docs"]
 
@@ -24,10 +20,17 @@ CLIENT_SCRIPT = "client.js"
 
 def _policy() -> str:
     """The page's policy, with ``frame-ancestors``, which only a header can carry."""
+    from sioapp.contract.page import content_security_policy  # imports jinja2: on first use
+
     return f"{content_security_policy()}; frame-ancestors 'none'"
 
 
-def mount_docs(app: SioApp, docs_url: str, dependencies: Sequence[params.Depends] = ()) -> None:
+def mount_docs(
+    fastapi: FastAPI,
+    app: Documented,
+    docs_url: str,
+    dependencies: Sequence[params.Depends] = (),
+) -> None:
     """Serve the HTML page at ``docs_url``, the AsyncAPI document at ``{docs_url}.json`` and
     ``{docs_url}.yaml``, and the page's Socket.IO client at ``{docs_url}/client.js``, each
     behind the FastAPI ``dependencies``. The page's Content-Security-Policy is sent as a
@@ -36,7 +39,7 @@ def mount_docs(app: SioApp, docs_url: str, dependencies: Sequence[params.Depends
     if path == "/":
         raise ValueError(f"docs_url must be a path such as '/asyncapi', not {docs_url!r}")
     get = functools.partial(
-        app.fastapi.router.get, include_in_schema=False, dependencies=list(dependencies)
+        fastapi.router.get, include_in_schema=False, dependencies=list(dependencies)
     )
 
     @get(path)

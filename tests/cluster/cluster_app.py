@@ -39,6 +39,12 @@ async def set_data(data: dict[str, Any], socket: Socket) -> None:
     socket.data.update(data)
 
 
+@users.on("keep handshake")
+async def keep_handshake(socket: Socket) -> None:
+    """Read-only values the framework hands out, kept where other servers read them."""
+    socket.data["kept"] = {"auth": socket.handshake.auth, "rooms": socket.rooms}
+
+
 @users.on("echo")
 async def echo(value: Any) -> dict[str, Any]:
     return {"server": NAME, "value": value}

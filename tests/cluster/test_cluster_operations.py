@@ -42,6 +42,7 @@ async def test_fetch_sockets_returns_the_sockets_of_every_server(
     ids = sids(users)
     await joined(users, {"u1": ["f-r1"], "u2": ["f-r1", "f-r2"], "u3": ["f-r2"]})
     await users["u2"].call("set data", {"team": "blue"})
+    await users["u1"].call("keep handshake")
     ops = await client(shared_cluster["b"].url, namespace="/ops")
 
     everyone = {s["id"]: s for s in await call(ops, "fetch", {})}
@@ -56,7 +57,7 @@ async def test_fetch_sockets_returns_the_sockets_of_every_server(
     assert everyone[ids["u1"]] == {
         "id": ids["u1"],
         "rooms": sorted([ids["u1"], "f-r1"]),
-        "data": {},
+        "data": {"kept": {"auth": {"user": "u1"}, "rooms": sorted([ids["u1"], "f-r1"])}},
         "auth": {"user": "u1"},
         "local": False,
     }

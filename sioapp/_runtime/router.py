@@ -1,18 +1,18 @@
-"""Routers collect handlers for one namespace; the app's registry merges them."""
+"""Routers collect the handlers of one namespace; apps include them (see ``registry.py``)."""
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar, overload
 
 from pydantic import PydanticSchemaGenerationError, TypeAdapter
 
-from sioapp._di.injection import Dependant, HandlerKind, RegistrationError, analyse
+from sioapp._di.analysis import Dependant, HandlerKind, RegistrationError, analyse
 from sioapp._protocol.events import EMITS_ATTRIBUTE, RESERVED_EVENTS, check_emittable
 
-__all__ = ["EmittedEvent", "EventHandler", "NamespaceRegistry", "Router"]
+__all__ = ["EmittedEvent", "Router"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T", bound=type)
@@ -22,20 +22,6 @@ def _check_namespace(namespace: str) -> str:
     if not isinstance(namespace, str) or not namespace.startswith("/"):
         raise ValueError(f"a namespace starts with '/', got {namespace!r}")
     return namespace
-
-
-@dataclass(frozen=True, slots=True)
-class EventHandler:
-    """A client-to-server event and the handler that answers it."""
-
-    name: str
-    dependant: Dependant
-    router: Router
-
-    @property
-    def summary(self) -> str | None:
-        doc = (self.dependant.fn.__doc__ or "").strip()
-        return doc.splitlines()[0] if doc else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,12 +60,14 @@ class Router:
     """Handlers for one namespace (``"/"`` by default).
 
     Several routers may share a namespace; ``app.include_router`` merges them.
+    A router may be included in several apps: each binds its handlers to its
+    own container.
     """
 
     def __init__(self, namespace: str = "/", *, tags: list[str] | None = None) -> None:
         self.namespace = _check_namespace(namespace)
         self.tags = list(tags or [])
-        self.events: dict[str, EventHandler] = {}
+        self.events: dict[str, Dependant] = {}
         self.emitted: dict[str, EmittedEvent] = {}
         self.connect_middlewares: list[Dependant] = []
         self.packet_middlewares: list[Dependant] = []
@@ -105,9 +93,9 @@ class Router:
             if event in self.events:
                 raise RegistrationError(
                     f"event {event!r} already has a handler in this router: "
-                    f"{self.events[event].dependant.name!r}"
+                    f"{self.events[event].name!r}"
                 )
-            self.events[event] = EventHandler(event, analyse(fn, HandlerKind.EVENT), self)
+            self.events[event] = analyse(fn, HandlerKind.EVENT)
             return fn
 
         return register
@@ -192,51 +180,3 @@ class Router:
     def _declare(self, event: str, arguments: list[tuple[str, Any]], doc: str | None) -> None:
         described = tuple(_described(event, name, annotation) for name, annotation in arguments)
         self.emitted[event] = EmittedEvent(event, described, self, doc)
-
-
-@dataclass
-class NamespaceRegistry:
-    """Everything the app knows about one namespace, merged from its routers."""
-
-    namespace: str
-    routers: list[Router] = field(default_factory=list)
-    events: dict[str, EventHandler] = field(default_factory=dict)
-    emitted: dict[str, EmittedEvent] = field(default_factory=dict)
-    connect_middlewares: list[Dependant] = field(default_factory=list)
-    packet_middlewares: list[Dependant] = field(default_factory=list)
-    connect_handlers: list[Dependant] = field(default_factory=list)
-    disconnecting_handlers: list[Dependant] = field(default_factory=list)
-    disconnect_handlers: list[Dependant] = field(default_factory=list)
-
-    def include(self, router: Router) -> None:
-        """Merge ``router``; a duplicate event name is an error."""
-        if router in self.routers:
-            raise RegistrationError(f"{router!r} is already included")
-        clashes = sorted(self.events.keys() & router.events.keys())
-        if clashes:
-            raise RegistrationError(
-                f"namespace {self.namespace!r} already handles "
-                + ", ".join(repr(name) for name in clashes)
-            )
-        self.routers.append(router)
-        self.events.update(router.events)
-        self.emitted.update(router.emitted)
-        self.connect_middlewares.extend(router.connect_middlewares)
-        self.packet_middlewares.extend(router.packet_middlewares)
-        self.connect_handlers.extend(router.connect_handlers)
-        self.disconnecting_handlers.extend(router.disconnecting_handlers)
-        self.disconnect_handlers.extend(router.disconnect_handlers)
-
-    def dependants(self) -> list[Dependant]:
-        """Every analysed handler of this namespace."""
-        found = [handler.dependant for handler in self.events.values()]
-        for router in self.routers:
-            found.extend(router.error_handlers)
-        return [
-            *found,
-            *self.connect_middlewares,
-            *self.packet_middlewares,
-            *self.connect_handlers,
-            *self.disconnecting_handlers,
-            *self.disconnect_handlers,
-        ]

@@ -19,10 +19,10 @@ from typing import Any
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup, escape
 
-from sioapp.contract import prose
 from sioapp.contract.assets import asset
 from sioapp.contract.asyncapi import channel_keys, message_keys
 from sioapp.contract.model import REF_PREFIX, Contract, Direction, Event, JsonSchema, Namespace
+from sioapp.contract.prose import inline, paragraphs
 from sioapp.contract.typescript import TypeWriter
 
 __all__ = ["content_security_policy", "render_html"]
@@ -68,8 +68,8 @@ def _environment() -> Environment:
     )
     environment.filters["json"] = _json
     environment.filters["schema"] = _schema_html
-    environment.filters["inline"] = prose.inline
-    environment.filters["paragraphs"] = prose.paragraphs
+    environment.filters["inline"] = inline
+    environment.filters["paragraphs"] = paragraphs
     return environment
 
 
