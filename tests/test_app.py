@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
+import textwrap
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -10,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 import websockets
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 
 from sioapp import Router, SioApp
 
@@ -60,9 +63,11 @@ async def test_user_supplied_fastapi_and_custom_socketio_path(served: Any, clien
     async def ping() -> str:
         return "pong"
 
+    users_lifespan = api.router.lifespan_context
     app = SioApp(fastapi=api, socketio_path="realtime")
     app.include_router(echo_router())
     assert app.fastapi is api
+    assert api.router.lifespan_context is users_lifespan  # not patched
     url = await served(app)
     assert events == ["startup"]
     async with httpx.AsyncClient(base_url=url) as http:
@@ -89,6 +94,52 @@ async def test_lifespan_runs_startup_and_shutdown_once() -> None:
     async with serve(app):
         assert events == ["startup"]
     assert events == ["startup", "shutdown"]
+
+
+async def test_lifespan_state_reaches_requests(served: Any) -> None:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[dict[str, str]]:
+        yield {"greeting": "hello"}
+
+    app = SioApp(lifespan=lifespan)
+
+    @app.fastapi.get("/greeting")
+    async def greeting(request: Request) -> str:
+        return str(request.state.greeting)
+
+    async with httpx.AsyncClient(base_url=await served(app)) as http:
+        assert (await http.get("/greeting")).json() == "hello"
+
+
+def test_importing_sioapp_loads_no_optional_library() -> None:
+    """redis (an extra), jinja2 and yaml (the contract page and YAML) load on first use."""
+    blocked = ("redis", "jinja2", "yaml")
+    script = textwrap.dedent(
+        f"""
+        import sys
+
+        class Blocked:
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] in {blocked!r}:
+                    raise ImportError(f"{{name}} is blocked")
+
+        sys.meta_path.insert(0, Blocked())
+        import sioapp
+        app = sioapp.SioApp()
+        app.include_router(sioapp.Router())
+        print(sorted(set({blocked!r}) & {{m.split(".")[0] for m in sys.modules}}))
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_redis_is_asked_for_only_with_a_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "sioapp._cluster.redis", None)  # as if redis were missing
+    with pytest.raises(ImportError, match=r"pip install 'sioapp\[redis\]'"):
+        SioApp(redis_url="redis://127.0.0.1:6379")
+    SioApp()
 
 
 def test_server_options_pass_through_by_name() -> None:

@@ -14,7 +14,7 @@ import yaml
 from typer.testing import CliRunner, Result
 
 import sioapp
-from sioapp._cluster.redis import REDIS_URL_ENV
+from sioapp._app.cluster import REDIS_URL_ENV
 from sioapp.cli.main import app
 from sioapp.cli.scaffold import Template, templates_root
 

@@ -19,7 +19,7 @@ import httpx
 import pytest
 import socketio
 
-from sioapp._cluster.redis import REDIS_URL_ENV
+from sioapp._app.cluster import REDIS_URL_ENV
 from sioapp.testing import free_port
 
 START_TIMEOUT = 20.0

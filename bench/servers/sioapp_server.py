@@ -1,11 +1,15 @@
-"""sioapp: the same handlers, declared with pydantic models."""
+"""sioapp: the same handlers, declared with pydantic models, served as ``sioapp run`` does."""
 
 from __future__ import annotations
 
+import argparse
+from pathlib import Path
+
 from pydantic import BaseModel
 
-from bench.servers.uvicorn_main import serve
 from sioapp import Router, SioApp, Socket
+from sioapp.cli.discovery import AppTarget
+from sioapp.cli.runner import RunOptions, serve
 
 router = Router()
 
@@ -55,5 +59,16 @@ async def broadcast(msg: Broadcast) -> bool:
 app = SioApp(title="sioapp benchmark")
 app.include_router(router)
 
+
+def main() -> int:
+    """Serve ``app`` on ``--host``/``--port`` with ``sioapp run``'s settings."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    options = parser.parse_args()
+    target = AppTarget(__spec__.name if __spec__ else __name__, "app", Path.cwd(), app)
+    return serve(target, RunOptions(host=options.host, port=options.port, log_level="warning"))
+
+
 if __name__ == "__main__":
-    serve(app)
+    raise SystemExit(main())

@@ -12,11 +12,12 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 import sioapp
-from sioapp._cluster.redis import REDIS_URL_ENV
+from sioapp._app.cluster import REDIS_URL_ENV
 from sioapp.cli.console import CliError, out, report
 from sioapp.cli.discovery import AppTarget, find_app
 from sioapp.cli.docs import DocsFormat, docs_site, render
 from sioapp.cli.events import events_table
+from sioapp.cli.gc import DEFAULT_GC_THRESHOLD
 from sioapp.cli.runner import RunOptions, check_options, serve, serve_asgi
 from sioapp.cli.scaffold import Project, Template
 from sioapp.cli.scaffold import render as render_template
@@ -179,6 +180,14 @@ def run(
             " decides."
         ),
     ] = False,
+    gc_threshold: Annotated[
+        int,
+        typer.Option(
+            help="Once the app has started, freeze what exists out of garbage collections and"
+            " collect the youngest objects every N allocations; 0 leaves Python's collector"
+            " alone."
+        ),
+    ] = DEFAULT_GC_THRESHOLD,
 ) -> None:
     """Serve the app with uvicorn until SIGINT or SIGTERM.
 
@@ -193,6 +202,7 @@ def run(
         redis_url=redis_url,
         log_level=log_level.value,
         proxy_headers=proxy_headers,
+        gc_threshold=gc_threshold,
     )
     check_options(options, os.environ)
     if redis_url:

@@ -9,6 +9,7 @@ get a Socket.IO disconnect and handlers see ``server shutting down`` rather than
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import logging
 import multiprocessing
@@ -27,9 +28,10 @@ from uvicorn.server import HANDLED_SIGNALS
 from uvicorn.supervisors import ChangeReload
 
 from sioapp._app.app import SioApp
-from sioapp._cluster.redis import REDIS_URL_ENV
+from sioapp._app.cluster import REDIS_URL_ENV
 from sioapp.cli.console import UsageProblem
 from sioapp.cli.discovery import AppTarget
+from sioapp.cli.gc import DEFAULT_GC_THRESHOLD, tuned_gc
 
 __all__ = ["RunOptions", "Server", "check_options", "serve", "serve_asgi", "served_app"]
 
@@ -65,12 +67,16 @@ class RunOptions:
     redis_url: str | None = None
     log_level: str = "info"
     proxy_headers: bool = False
+    #: The garbage collector's first threshold while serving; 0 leaves it alone.
+    gc_threshold: int = DEFAULT_GC_THRESHOLD
 
 
 def check_options(options: RunOptions, environ: Mapping[str, str]) -> None:
     """Refuse option combinations that cannot work, before anything is imported."""
     if options.workers < 1:
         raise UsageProblem(f"--workers must be at least 1, not {options.workers}")
+    if options.gc_threshold < 0:
+        raise UsageProblem(f"--gc-threshold must be 0 or more, not {options.gc_threshold}")
     if options.reload and options.workers > 1:
         raise UsageProblem("--reload runs a single process: drop --workers")
     if options.workers > 1 and not (options.redis_url or environ.get(REDIS_URL_ENV)):
@@ -113,9 +119,22 @@ def _ignore(signum: int, frame: FrameType | None) -> None:
 
 
 class Server(uvicorn.Server):
-    """uvicorn's server, closing a SioApp before uvicorn closes connections."""
+    """uvicorn's server, closing a SioApp before uvicorn closes connections, with the
+    garbage collector tuned (`tuned_gc`) once the app has started, unless
+    ``gc_threshold`` is 0."""
+
+    def __init__(self, config: uvicorn.Config, gc_threshold: int = 0) -> None:
+        super().__init__(config)
+        self.gc_threshold = gc_threshold
+        self._tuning = contextlib.ExitStack()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.gc_threshold and self.started:
+            self._tuning.enter_context(tuned_gc(self.gc_threshold))
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self._tuning.close()
         app = served_app(self.config.loaded_app)
         if app is not None:
             for listener in self.servers:
@@ -140,13 +159,13 @@ class Server(uvicorn.Server):
                 signal.signal(signum, handler)
 
 
-def _work(config: uvicorn.Config, listener: socket.socket) -> None:
+def _work(config: uvicorn.Config, listener: socket.socket, gc_threshold: int) -> None:
     """One worker process: its own app, served on the socket the supervisor bound."""
     config.configure_logging()
-    Server(config).run([listener])
+    Server(config, gc_threshold).run([listener])
 
 
-def _supervise(config: uvicorn.Config) -> int:
+def _supervise(config: uvicorn.Config, gc_threshold: int) -> int:
     """Run ``config.workers`` processes on one listening socket until SIGINT or SIGTERM.
 
     A worker that ends by itself stops the others and the status is 1, so the
@@ -160,7 +179,10 @@ def _supervise(config: uvicorn.Config) -> int:
         for signum in HANDLED_SIGNALS
     }
     spawn = multiprocessing.get_context("spawn")
-    workers = [spawn.Process(target=_work, args=(config, listener)) for _ in range(config.workers)]
+    workers = [
+        spawn.Process(target=_work, args=(config, listener, gc_threshold))
+        for _ in range(config.workers)
+    ]
     for worker in workers:
         worker.start()
     status = 0
@@ -212,12 +234,14 @@ def serve(target: AppTarget, options: RunOptions) -> int:
         workers=options.workers,
         **HTTP_LIMITS,
     )
+    gc_threshold = options.gc_threshold
     if options.reload:
-        ChangeReload(config, target=Server(config).run, sockets=[config.bind_socket()]).run()
+        reloaded = Server(config, gc_threshold)
+        ChangeReload(config, target=reloaded.run, sockets=[config.bind_socket()]).run()
         return 0
     if options.workers > 1:
-        return _supervise(config)
-    server = Server(config)
+        return _supervise(config, gc_threshold)
+    server = Server(config, gc_threshold)
     server.run()
     return 0 if server.started else 1
 
