@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bench.fuzz.campaign import run
+from bench.fuzz.campaign import MAX_ERROR_REPLY, run
 from sioapp import DisconnectReason, Router, SioApp
 from sioapp._protocol.codec import MAX_NESTING
 
@@ -24,8 +24,12 @@ def test_hostile_sessions_leave_the_server_serving(tmp_path: Path) -> None:
     report = run(examples=600, seed=SEED, workdir=tmp_path)
     assert report.ok, report.summary()
     assert report.frames > 2000
-    assert set(report.kinds) == {"websocket", "polling", "upgrade", "http"}
+    assert set(report.kinds) == {"websocket", "polling", "upgrade", "http", "stall"}
     assert report.watcher.next_tick - (report.watcher.first_tick or 0) > 100
+    # The hardening attacks were played, and each got a bounded outcome.
+    assert report.stalled > 0 and report.stalled_ended == report.stalled
+    assert 0 < report.largest_error_reply <= MAX_ERROR_REPLY
+    assert report.foreign_served == 0 and report.held_after == 1
 
 
 async def test_nesting_is_limited_to_what_can_be_sent_back(

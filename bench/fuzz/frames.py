@@ -18,10 +18,12 @@ from urllib.parse import quote
 
 from hypothesis import strategies as st
 
-from bench.fuzz.target import MAX_PAYLOAD
+from bench.fuzz.target import MAX_PAYLOAD, MAX_ROOMS, ORIGIN
 
 Frame = str | bytes
-Kind = Literal["websocket", "polling", "upgrade", "http"]
+Kind = Literal["websocket", "polling", "upgrade", "http", "stall"]
+#: Browser origins hostile requests come from: none, the accepted one, a foreign one.
+ORIGINS = [None, None, ORIGIN, "http://evil.test"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class HttpRequest:
     method: str
     query: str
     body: bytes
+    origin: str | None = None
 
 
 @dataclass(frozen=True)
@@ -148,6 +151,32 @@ def binary_event(draw: st.DrawFn) -> list[Frame]:
 
 
 @st.composite
+def attachment_flood(draw: st.DrawFn) -> list[Frame]:
+    """A binary packet announcing far too many attachments, or for a namespace never
+    joined, then large binary frames: the server must not keep them."""
+    count = draw(st.sampled_from([101, 1_000, 99_999_999, 3]))
+    namespace = draw(st.sampled_from(["", "/nonexistent,", "/admin,"]))
+    head = f'45{count}-{namespace}["echo",{{"_placeholder":true,"num":0}}]'
+    size = draw(st.integers(MAX_PAYLOAD // 2, MAX_PAYLOAD))
+    return [head, *[b"\x00" * size] * draw(st.integers(1, 5))]
+
+
+@st.composite
+def room_flood(draw: st.DrawFn) -> list[Frame]:
+    """More joins than the target allows one socket."""
+    prefix = draw(st.text(max_size=4))
+    return [f'42["join",{json.dumps(f"{prefix}{index}")}]' for index in range(MAX_ROOMS + 20)]
+
+
+@st.composite
+def long_name(draw: st.DrawFn) -> Frame:
+    """An event with a huge unknown name: the error reply must not carry it back."""
+    name = "x" * draw(st.integers(MAX_PAYLOAD // 2, MAX_PAYLOAD - 100))
+    ack = draw(st.sampled_from(["", "7"]))
+    return f"42{ack}" + json.dumps([name])
+
+
+@st.composite
 def oversized(draw: st.DrawFn) -> Frame:
     size = draw(st.integers(MAX_PAYLOAD - 20, 2 * MAX_PAYLOAD))
     if draw(st.booleans()):
@@ -199,6 +228,9 @@ frame_groups = (
     | mutated.map(lambda frame: [frame])
     | binary_event()
     | oversized().map(lambda frame: [frame])
+    | attachment_flood()
+    | room_flood()
+    | long_name().map(lambda frame: [frame])
 )
 PRELUDES = ["40", "40", "40", "40/admin,", '40{"deny":true}', '40{"token":[1,2]}', "", "2probe"]
 
@@ -222,11 +254,12 @@ http_requests = st.builds(
         max_size=4,
     ).map("&".join),
     st.binary(max_size=64),
+    st.sampled_from(ORIGINS),
 )
 
 
 def sessions() -> st.SearchStrategy[Session]:
-    """One hostile client at a time, over every transport."""
+    """One hostile client at a time, over every transport, and stalled requests."""
     clients = st.builds(
         Session,
         st.sampled_from(["websocket", "websocket", "polling", "upgrade"]),
@@ -234,7 +267,9 @@ def sessions() -> st.SearchStrategy[Session]:
         st.booleans(),
     )
     bare = st.builds(Session, st.just("http"), st.just(()), st.just(False), http_requests)
-    return st.one_of(clients, clients, clients, bare)
+    partial_bodies = st.binary(min_size=1, max_size=64).map(lambda body: (body,))
+    stall = st.builds(Session, st.just("stall"), partial_bodies, st.just(False))
+    return st.one_of(clients, clients, clients, bare, stall)
 
 
 def polling_body(frames: tuple[Frame, ...]) -> bytes:

@@ -19,12 +19,15 @@ import uvicorn
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
-from sioapp import ConnectionRefused, EventError, Router, SioApp, Socket
+from sioapp import ConnectionRefused, EventError, RateLimit, Router, SioApp, Socket
 
 #: The room the well-behaved client joins; the ticker sends it a numbered ``tick``.
 WATCH_ROOM = "watch"
 TICK_EVERY = 0.01
 MAX_PAYLOAD = 64_000
+#: The only browser origin the target accepts; hostile requests also come from others.
+ORIGIN = "http://fuzz.test"
+MAX_ROOMS = 100
 
 
 class Chat(BaseModel):
@@ -76,7 +79,8 @@ def build_app() -> SioApp:
         ping_timeout=2,
         connect_timeout=2,
         max_http_buffer_size=MAX_PAYLOAD,
-        cors_allowed_origins="*",
+        cors_allowed_origins=[ORIGIN],
+        max_rooms_per_socket=MAX_ROOMS,
     )
     ticker = Ticker(app)
     main = Router()
@@ -111,6 +115,8 @@ def build_app() -> SioApp:
     async def pair(a: int, b: str = "") -> tuple[int, str]:
         return a, b
 
+    admin.use_packets(RateLimit(per_second=50, burst=20, disconnect_after=None))
+
     @admin.use_packets
     async def only_known(socket: Socket, event: str, args: list[Any], next: Any) -> None:
         if event != "stats":
@@ -128,6 +134,11 @@ def build_app() -> SioApp:
     async def stop() -> dict[str, int]:
         """Stop the ticker; how many ticks it sent."""
         return {"ticks": await ticker.stop()}
+
+    @app.fastapi.get("/fuzz/held")
+    async def held() -> dict[str, int]:
+        """What the server still holds: Engine.IO sessions and sockets."""
+        return {"sessions": len(app.server.eio.sessions), "sockets": len(app.server.sockets)}
 
     return app
 
