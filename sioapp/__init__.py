@@ -8,6 +8,7 @@ from sioapp._protocol.errors import (
     AuthValidationError,
     ClusterUnavailable,
     ConnectionRefused,
+    EmitValidationError,
     EventError,
     PayloadValidationError,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "Container",
     "CurrentUser",
     "DisconnectReason",
+    "EmitValidationError",
     "EventError",
     "Handshake",
     "PayloadValidationError",

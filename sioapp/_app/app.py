@@ -28,6 +28,7 @@ from sioapp._protocol.events import check_server_event
 from sioapp._protocol.reasons import DisconnectReason
 from sioapp._protocol.server import SioServer
 from sioapp._runtime.dispatch import Dispatcher
+from sioapp._runtime.emits import EmitChecker
 from sioapp._runtime.registry import NamespaceRegistry
 from sioapp._runtime.router import Router
 from sioapp._runtime.server_events import ServerEvents
@@ -88,6 +89,11 @@ class SioApp(AppHandle, MainNamespace):
     (their acks still reach the clients) before it cancels them and disconnects
     every client with ``server shutting down``.
 
+    ``validate_emits`` (on by default) checks the arguments of every server-to-client
+    event declared with ``router.emits`` against its declaration, once per emit
+    whatever the number of recipients: `sioapp.EmitValidationError` names the
+    event and the argument that does not match. Events not declared are not checked.
+
     ``max_rooms_per_socket`` bounds the rooms one socket may join, its own room
     not counted: ``socket.join`` past it raises `EventError` ``too_many_rooms``
     (``None``, the default, sets no bound).
@@ -122,6 +128,7 @@ class SioApp(AppHandle, MainNamespace):
         docs_url: str | None = "/asyncapi",
         docs_dependencies: Sequence[params.Depends] = (),
         max_rooms_per_socket: int | None = None,
+        validate_emits: bool = True,
         **server_options: Any,
     ) -> None:
         unknown = sorted(set(server_options) - SERVER_OPTIONS)
@@ -150,6 +157,8 @@ class SioApp(AppHandle, MainNamespace):
         self.server_events = ServerEvents(self.dispatcher)
         manager = create_manager(redis_url, cluster_timeout)
         manager.serve_server_events(self.server_events.run)
+        if validate_emits:
+            manager.emit_check = EmitChecker(self.dispatcher.registry)
         self.server = SioServer(
             self,
             self.dispatcher,

@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any, Protocol
 
 from sioapp._protocol.codec import to_wire
-from sioapp._protocol.events import check_server_event, event_and_args
+from sioapp._protocol.events import EmitCheck, check_server_event, event_and_args
 from sioapp._protocol.handshake import Handshake
 
 __all__ = [
@@ -71,6 +71,10 @@ class ServerAcks:
 class Operations(Protocol):
     """What carries out a `BroadcastOperator`'s operations: the manager of this process,
     which reaches the other servers when there are some."""
+
+    @property
+    def emit_check(self) -> EmitCheck | None:
+        """What checks the arguments of declared events before they are sent."""
 
     async def broadcast(self, op: BroadcastOperator, data: list[Any]) -> None: ...
 
@@ -135,12 +139,12 @@ class BroadcastOperator:
 
         ``event`` may be a model declared with ``@router.emits(name)`` instead of a name.
         """
-        name, data = event_and_args(event, args)
+        name, data = event_and_args(event, args, self.namespace, self.manager.emit_check)
         await self.manager.broadcast(self, [name, *data])
 
     async def emit_with_ack(self, event: Any, *args: Any) -> BroadcastAcks:
         """Send to every selected socket and wait for each ack, up to the timeout."""
-        name, data = event_and_args(event, args)
+        name, data = event_and_args(event, args, self.namespace, self.manager.emit_check)
         timeout = DEFAULT_ACK_TIMEOUT if self.ack_timeout is None else self.ack_timeout
         return await self.manager.broadcast_with_ack(self, name, data, timeout)
 

@@ -10,6 +10,7 @@ __all__ = [
     "AuthValidationError",
     "ClusterUnavailable",
     "ConnectionRefused",
+    "EmitValidationError",
     "EventError",
     "PayloadValidationError",
     "error_payload",
@@ -113,3 +114,19 @@ def error_payload(exc: BaseException) -> dict[str, Any]:
     if isinstance(exc, EventError):
         return {"error": {"code": exc.code, "message": exc.message, "details": exc.details}}
     return {"error": {"code": INTERNAL_ERROR, "message": "Internal server error", "details": []}}
+
+
+class EmitValidationError(ValueError):
+    """The server emitted a declared event with arguments that do not match its declaration.
+
+    ``event`` is the event's name, ``details`` pydantic's ``loc``/``msg``/``type`` for
+    each mismatch, ``loc`` starting with the argument's name.
+    """
+
+    def __init__(self, event: str, details: list[dict[str, Any]]) -> None:
+        first = details[0] if details else {"loc": [], "msg": "invalid arguments"}
+        where = ".".join(str(part) for part in first["loc"])
+        argument = f"argument {where}: " if where else ""
+        super().__init__(f"emitting {event!r}: {argument}{first['msg']}")
+        self.event = event
+        self.details = details

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sioapp._protocol.codec import to_wire
@@ -10,6 +11,7 @@ __all__ = [
     "EMITS_ATTRIBUTE",
     "RESERVED_EVENTS",
     "SERVER_RESERVED_EVENTS",
+    "EmitCheck",
     "check_emittable",
     "check_server_event",
     "event_and_args",
@@ -41,6 +43,10 @@ def check_server_event(name: str) -> None:
         raise ValueError(f'"{name}" is a reserved event name for server-side events')
 
 
+#: Checks an event's arguments before it is sent, ``check(namespace, name, args)``: raises
+#: when they do not match what the app declared.
+EmitCheck = Callable[[str, str, tuple[Any, ...]], None]
+
 #: Class attribute where ``@router.emits(name)`` records a model's event name.
 EMITS_ATTRIBUTE = "__sioapp_event__"
 
@@ -53,21 +59,27 @@ def check_emittable(name: str) -> None:
         raise ValueError(f'"{name}" is a reserved event name')
 
 
-def event_and_args(event: Any, args: tuple[Any, ...]) -> tuple[str, list[Any]]:
-    """``(name, wire arguments)`` for ``emit(event, *args)``.
+def event_and_args(
+    event: Any, args: tuple[Any, ...], namespace: str = "/", check: EmitCheck | None = None
+) -> tuple[str, list[Any]]:
+    """``(name, wire arguments)`` for ``emit(event, *args)`` in ``namespace``.
 
     ``event`` is a name, or an instance of a model declared with ``@router.emits``,
-    which is then the only argument.
+    which is then the only argument. ``check``, if given, sees the arguments first.
     """
     if isinstance(event, str):
         check_emittable(event)
-        return event, [to_wire(arg) for arg in args]
-    name = getattr(type(event), EMITS_ATTRIBUTE, None)
-    if name is None:
-        raise TypeError(
-            f"cannot emit {type(event).__name__}: pass an event name, or declare the "
-            "model with @router.emits(name)"
-        )
-    if args:
-        raise TypeError(f"emitting a {type(event).__name__} takes no further arguments")
-    return name, [to_wire(event)]
+        name = event
+    else:
+        declared = getattr(type(event), EMITS_ATTRIBUTE, None)
+        if declared is None:
+            raise TypeError(
+                f"cannot emit {type(event).__name__}: pass an event name, or declare the "
+                "model with @router.emits(name)"
+            )
+        if args:
+            raise TypeError(f"emitting a {type(event).__name__} takes no further arguments")
+        name, args = declared, (event,)
+    if check is not None:
+        check(namespace, name, args)
+    return name, [to_wire(arg) for arg in args]

@@ -18,6 +18,7 @@ from socketio import AsyncManager
 from socketio import packet as sio_packet
 
 from sioapp._protocol.broadcast import BroadcastAcks, BroadcastOperator, RemoteSocket, ServerAcks
+from sioapp._protocol.events import EmitCheck
 from sioapp._protocol.socket import Socket
 from sioapp._transport import Engine
 
@@ -58,6 +59,8 @@ class LocalManager(AsyncManager):  # type: ignore[misc]
         self.socket_rooms: dict[tuple[str, str], set[str]] = {}
         #: Runs the server-side events other servers send (see `serve_server_events`).
         self.server_events: ServerEventHandler | None = None
+        #: Checks the arguments of declared events before they are sent, if set.
+        self.emit_check: EmitCheck | None = None
 
     def serve_server_events(self, handler: ServerEventHandler) -> None:
         """Run ``handler`` for each server-side event another server sends."""

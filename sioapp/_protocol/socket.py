@@ -281,7 +281,7 @@ class Socket:
 
         ``event`` may be a model declared with ``@router.emits(name)`` instead of a name.
         """
-        name, data = event_and_args(event, args)
+        name, data = event_and_args(event, args, self._nsp, self._host.manager.emit_check)
         await self._host.send_packet(self._eio_sid, sio_packet.EVENT, self._nsp, [name, *data])
 
     async def send(self, *args: Any) -> None:
@@ -296,7 +296,7 @@ class Socket:
         `SocketDisconnected` at once when the socket is disconnected or leaves
         while waiting.
         """
-        name, data = event_and_args(event, args)
+        name, data = event_and_args(event, args, self._nsp, self._host.manager.emit_check)
         return await self.wait_for_ack(name, data, timeout)
 
     async def wait_for_ack(self, name: str, data: list[Any], timeout: float) -> Any:
