@@ -14,6 +14,7 @@ from sioapp._protocol.errors import (
 )
 from sioapp._protocol.handshake import Handshake
 from sioapp._protocol.reasons import DisconnectReason
+from sioapp._protocol.recovery import ConnectionStateRecovery, ExpiredSession
 from sioapp._protocol.socket import Rooms, Socket, SocketDisconnected
 from sioapp._runtime.ratelimit import RateLimit
 from sioapp._runtime.router import Router
@@ -24,11 +25,13 @@ __all__ = [
     "BroadcastOperator",
     "ClusterUnavailable",
     "ConnectionRefused",
+    "ConnectionStateRecovery",
     "Container",
     "CurrentUser",
     "DisconnectReason",
     "EmitValidationError",
     "EventError",
+    "ExpiredSession",
     "Handshake",
     "PayloadValidationError",
     "RateLimit",

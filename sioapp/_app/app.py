@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -14,6 +15,7 @@ from sioapp._app.cluster import create_manager
 from sioapp._app.lifespan import serve_lifespan
 from sioapp._app.shortcuts import MainNamespace
 from sioapp._di.analysis import HandlerKind
+from sioapp._di.calling import Handler
 from sioapp._di.container import (
     Container,
     attach,
@@ -26,6 +28,7 @@ from sioapp._di.context import AppHandle
 from sioapp._protocol.broadcast import BroadcastOperator
 from sioapp._protocol.events import check_server_event
 from sioapp._protocol.reasons import DisconnectReason
+from sioapp._protocol.recovery import ConnectionStateRecovery, ExpiredSession, SessionKeeper
 from sioapp._protocol.server import SioServer
 from sioapp._runtime.dispatch import Dispatcher
 from sioapp._runtime.emits import EmitChecker
@@ -94,6 +97,11 @@ class SioApp(AppHandle, MainNamespace):
     whatever the number of recipients: `sioapp.EmitValidationError` names the
     event and the argument that does not match. Events not declared are not checked.
 
+    ``connection_state_recovery`` (a `sioapp.ConnectionStateRecovery`, off by default)
+    keeps the sockets that leave unexpectedly, so a client that comes back soon gets
+    the same id, its rooms, its data and the events it missed; with ``redis_url`` the
+    sessions and the event log live in Redis and any server resumes them.
+
     ``max_rooms_per_socket`` bounds the rooms one socket may join, its own room
     not counted: ``socket.join`` past it raises `EventError` ``too_many_rooms``
     (``None``, the default, sets no bound).
@@ -129,6 +137,7 @@ class SioApp(AppHandle, MainNamespace):
         docs_dependencies: Sequence[params.Depends] = (),
         max_rooms_per_socket: int | None = None,
         validate_emits: bool = True,
+        connection_state_recovery: ConnectionStateRecovery | None = None,
         **server_options: Any,
     ) -> None:
         unknown = sorted(set(server_options) - SERVER_OPTIONS)
@@ -139,6 +148,12 @@ class SioApp(AppHandle, MainNamespace):
             )
         if drain_timeout < 0:
             raise ValueError("drain_timeout must be a number of seconds, 0 or more")
+        if connection_state_recovery is not None and not isinstance(
+            connection_state_recovery, ConnectionStateRecovery
+        ):
+            raise TypeError(
+                "connection_state_recovery must be a sioapp.ConnectionStateRecovery or None"
+            )
         if max_rooms_per_socket is not None and max_rooms_per_socket < 1:
             raise ValueError("max_rooms_per_socket must be a positive number of rooms, or None")
         if fastapi is not None and lifespan is not None:
@@ -159,6 +174,14 @@ class SioApp(AppHandle, MainNamespace):
         manager.serve_server_events(self.server_events.run)
         if validate_emits:
             manager.emit_check = EmitChecker(self.dispatcher.registry)
+        #: Connection state recovery, when on.
+        self.recovery = (
+            SessionKeeper(
+                connection_state_recovery, manager.recovery_store(connection_state_recovery)
+            )
+            if connection_state_recovery is not None
+            else None
+        )
         self.server = SioServer(
             self,
             self.dispatcher,
@@ -166,6 +189,7 @@ class SioApp(AppHandle, MainNamespace):
             connect_timeout=connect_timeout,
             trusted_proxies=self.trusted_proxies,
             max_rooms_per_socket=max_rooms_per_socket,
+            recovery=self.recovery,
             **server_options,
         )
         self.fastapi = (
@@ -180,6 +204,11 @@ class SioApp(AppHandle, MainNamespace):
     def registry(self) -> dict[str, NamespaceRegistry]:
         """Every namespace's handlers, by namespace: what the event contract is read from."""
         return self.dispatcher.registry
+
+    @property
+    def connect_middlewares(self) -> list[Handler]:
+        """The connection middleware of every namespace (``app.use``), in order."""
+        return self.dispatcher.connect_middlewares
 
     # ---- ASGI --------------------------------------------------------------
 
@@ -218,6 +247,8 @@ class SioApp(AppHandle, MainNamespace):
         Redis; the lifespan calls it."""
         logger.info("Socket.IO at %s accepts %s", self.socketio_path, self.accepted_origins())
         await self.server.manager.start()
+        if self.recovery is not None:
+            self.recovery.start()
 
     def accepted_origins(self) -> str:
         """Which browser origins may connect, in words."""
@@ -239,6 +270,8 @@ class SioApp(AppHandle, MainNamespace):
                 self.drain_timeout,
             )
         await self.server.close_all(DisconnectReason.SERVER_SHUTTING_DOWN)
+        if self.recovery is not None:
+            await self.recovery.stop()
         await self.server.shutdown()
         await self.server.manager.close()
 
@@ -263,6 +296,22 @@ class SioApp(AppHandle, MainNamespace):
     def on_error(self, fn: F) -> F:
         """Run ``fn`` for every error of every namespace, after the routers' own handlers."""
         self.dispatcher.error_handlers.append(self.dispatcher.handler(fn, HandlerKind.ERROR))
+        return fn
+
+    def on_session_expired(self, fn: F) -> F:
+        """Run ``fn(session)`` for each session connection state recovery kept and nobody
+        resumed within ``max_disconnection_duration``: ``session`` is an
+        `sioapp.ExpiredSession` (the socket's id, namespace and ``data``), so the app
+        can free what it kept for that user. ``fn`` may be async."""
+        if self.recovery is None:
+            raise RuntimeError("on_session_expired needs connection_state_recovery")
+
+        async def run(session: ExpiredSession) -> None:
+            result = fn(session)
+            if inspect.isawaitable(result):
+                await result
+
+        self.recovery.on_expired(run)
         return fn
 
     def on_server_event(self, event: str, *, namespace: str = "/") -> Callable[[F], F]:

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import orjson
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, ResponseError
 from socketio import AsyncRedisManager
 
 from sioapp._cluster.outbox import Outbox
@@ -234,6 +234,17 @@ class ClusterLink(LocalManager, AsyncRedisManager):  # type: ignore[misc]
         """Fail fast while this server is cut off from the others."""
         if self.redis is None or not self._subscribed.is_set():
             raise self._unavailable()
+
+    async def command(self, *command: Any) -> Any:
+        """Run one Redis command, pipelined with whatever else is being sent; its reply.
+        Raises `ClusterUnavailable` when Redis cannot be reached, and Redis's own error
+        when it refuses the command."""
+        try:
+            return await self._outbox.send(*command)
+        except ResponseError:
+            raise
+        except (RedisError, OSError) as exc:
+            raise self._unavailable(exc) from exc
 
     async def server_count(self) -> int:
         """How many servers listen, this one included (``PUBSUB NUMSUB``)."""

@@ -23,30 +23,14 @@ import asyncio
 import base64
 from typing import Any
 
-from socketio.packet import Packet
-
 from sioapp._cluster.link import ClusterLink, Message
+from sioapp._cluster.packing import pack, unpack
+from sioapp._cluster.recovery import RedisStore
 from sioapp._protocol.broadcast import BroadcastAcks, BroadcastOperator, RemoteSocket, ServerAcks
 from sioapp._protocol.manager import Frames, LocalManager
+from sioapp._protocol.recovery import ConnectionStateRecovery, RecoveryStore
 
 __all__ = ["RedisManager"]
-
-
-def _pack(value: Any) -> Message:
-    """``value`` as JSON, its binary parts as base64 attachments."""
-    if not Packet.data_is_binary(value):
-        return {"data": value}
-    data, attachments = Packet.deconstruct_binary(value)
-    return {"data": data, "attachments": [base64.b64encode(item).decode() for item in attachments]}
-
-
-def _unpack(packed: Message) -> Any:
-    attachments = packed.get("attachments")
-    if not attachments:
-        return packed["data"]
-    return Packet.reconstruct_binary(
-        packed["data"], [base64.b64decode(item) for item in attachments]
-    )
 
 
 def _frames_out(frames: Frames) -> list[str]:
@@ -115,10 +99,10 @@ class RedisManager(ClusterLink):
             return
 
         async def run() -> None:
-            args = _unpack(message["args"])
+            args = unpack(message["args"])
             reply = await handler(message["namespace"], message["event"], args)
             if "request_id" in message:
-                await self._reply(message, _pack(reply))
+                await self._reply(message, pack(reply))
 
         self._tasks.spawn(run())
 
@@ -128,19 +112,24 @@ class RedisManager(ClusterLink):
                 self,
                 self._operator(message),
                 message["event"],
-                _unpack(message["args"]),
+                unpack(message["args"]),
                 message["ack_timeout"],
             )
             await self._reply(
-                message, {"responses": _pack(acks.responses), "timed_out": acks.timed_out}
+                message, {"responses": pack(acks.responses), "timed_out": acks.timed_out}
             )
 
         self._tasks.spawn(run())
 
     # ---- server-wide operations, on every server --------------------------------
 
+    def recovery_store(self, options: ConnectionStateRecovery) -> RecoveryStore:
+        """Where connection state recovery keeps sessions and events: Redis, so that any
+        server resumes a session."""
+        return RedisStore(self, options)
+
     async def broadcast(self, op: BroadcastOperator, data: list[Any]) -> None:
-        frames = self.encode_event(op.namespace, data)
+        frames = self.encode_event(op.namespace, await self.logged(op, data))
         await self.send_frames(op.namespace, frames, op.rooms, op.except_rooms)
         await self._tell(op, "broadcast", frames=_frames_out(frames))
 
@@ -178,7 +167,7 @@ class RedisManager(ClusterLink):
                 "acks",
                 timeout + self.timeout,
                 event=name,
-                args=_pack(data),
+                args=pack(data),
                 ack_timeout=timeout,
             )
         )
@@ -191,7 +180,7 @@ class RedisManager(ClusterLink):
         responses = dict(local.responses)
         timed_out = list(local.timed_out)
         for reply in replies:
-            responses.update(_unpack(reply["responses"]))
+            responses.update(unpack(reply["responses"]))
             timed_out.extend(reply["timed_out"])
         return BroadcastAcks(responses, timed_out, missing_servers=missing)
 
@@ -205,7 +194,7 @@ class RedisManager(ClusterLink):
         return rooms
 
     async def server_side_emit(self, op: BroadcastOperator, event: str, args: list[Any]) -> None:
-        await self._tell(op, "server_event", event=event, args=_pack(args))
+        await self._tell(op, "server_event", event=event, args=pack(args))
 
     async def server_side_emit_with_ack(
         self, op: BroadcastOperator, event: str, args: list[Any]
@@ -213,6 +202,6 @@ class RedisManager(ClusterLink):
         if op.local_only:
             return await super().server_side_emit_with_ack(op, event, args)
         replies, missing = await self._ask(
-            op, "server_event", self._request_timeout(op), event=event, args=_pack(args)
+            op, "server_event", self._request_timeout(op), event=event, args=pack(args)
         )
-        return ServerAcks([_unpack(reply) for reply in replies], missing)
+        return ServerAcks([unpack(reply) for reply in replies], missing)

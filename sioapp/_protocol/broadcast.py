@@ -111,6 +111,7 @@ class BroadcastOperator:
     except_rooms: frozenset[str] = field(default_factory=frozenset)
     ack_timeout: float | None = None
     local_only: bool = False
+    volatile_only: bool = False
 
     def to(self, rooms: Rooms) -> BroadcastOperator:
         """Target sockets in ``rooms`` too (union with rooms already targeted)."""
@@ -133,6 +134,12 @@ class BroadcastOperator:
     def local(self) -> BroadcastOperator:
         """The same selection, on this server only."""
         return replace(self, local_only=True)
+
+    @property
+    def volatile(self) -> BroadcastOperator:
+        """The same selection, for events that may be lost: never logged for connection
+        state recovery, never replayed (Node's ``volatile``)."""
+        return replace(self, volatile_only=True)
 
     async def emit(self, event: Any, *args: Any) -> None:
         """Send ``event`` with ``args`` to every selected socket.

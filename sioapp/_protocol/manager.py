@@ -19,6 +19,12 @@ from socketio import packet as sio_packet
 
 from sioapp._protocol.broadcast import BroadcastAcks, BroadcastOperator, RemoteSocket, ServerAcks
 from sioapp._protocol.events import EmitCheck
+from sioapp._protocol.recovery import (
+    ConnectionStateRecovery,
+    MemoryStore,
+    RecoveryStore,
+    SessionKeeper,
+)
 from sioapp._protocol.socket import Socket
 from sioapp._transport import Engine
 
@@ -61,6 +67,8 @@ class LocalManager(AsyncManager):  # type: ignore[misc]
         self.server_events: ServerEventHandler | None = None
         #: Checks the arguments of declared events before they are sent, if set.
         self.emit_check: EmitCheck | None = None
+        #: Connection state recovery, when the app turned it on: broadcasts are logged.
+        self.recovery: SessionKeeper | None = None
 
     def serve_server_events(self, handler: ServerEventHandler) -> None:
         """Run ``handler`` for each server-side event another server sends."""
@@ -97,6 +105,22 @@ class LocalManager(AsyncManager):  # type: ignore[misc]
         if sid in self.rooms.get(namespace, {}).get(sid, ()):
             rooms.append(sid)
         return rooms
+
+    async def pre_connect(self, eio_sid: str, namespace: str, sid: str | None = None) -> str | None:
+        """Register a socket of connection ``eio_sid`` as connecting to ``namespace``; its
+        id, new or ``sid`` (a resumed session's), or None if the connection is in the
+        namespace already or ``sid`` is taken."""
+        if sid is None:
+            new: str | None = await super().pre_connect(eio_sid, namespace)
+            return new
+        if self.sid_from_eio_sid(eio_sid, namespace) is not None or self.is_sid_room(
+            namespace, sid
+        ):
+            return None
+        self.basic_enter_room(sid, namespace, None, eio_sid=eio_sid)
+        self.basic_enter_room(sid, namespace, sid, eio_sid=eio_sid)
+        self.pending_connect.setdefault(namespace, []).append(sid)
+        return sid
 
     def joined_rooms(self, sid: str, namespace: str) -> Set[str]:
         """The rooms ``sid`` joined, its own excepted: the manager's own set, not a copy."""
@@ -175,8 +199,21 @@ class LocalManager(AsyncManager):  # type: ignore[misc]
 
     async def broadcast(self, op: BroadcastOperator, data: list[Any]) -> None:
         """Send the EVENT ``data`` to every socket ``op`` selects."""
-        frames = self.encode_event(op.namespace, data)
+        frames = self.encode_event(op.namespace, await self.logged(op, data))
         await self.send_frames(op.namespace, frames, op.rooms, op.except_rooms)
+
+    async def logged(self, op: BroadcastOperator, data: list[Any]) -> list[Any]:
+        """``data`` as it is sent to ``op``'s sockets: with its offset when connection state
+        recovery logs it."""
+        if self.recovery is None:
+            return data
+        return await self.recovery.log(
+            op.namespace, data, op.rooms, op.except_rooms, op.volatile_only
+        )
+
+    def recovery_store(self, options: ConnectionStateRecovery) -> RecoveryStore:
+        """Where connection state recovery keeps sessions and events: this process."""
+        return MemoryStore(options)
 
     async def fetch_sockets(self, op: BroadcastOperator) -> list[RemoteSocket]:
         """The sockets ``op`` selects."""

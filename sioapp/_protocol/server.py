@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Protocol
 
 import socketio
@@ -27,6 +27,8 @@ from sioapp._protocol.events import RESERVED_EVENTS, shown
 from sioapp._protocol.handshake import Handshake
 from sioapp._protocol.manager import LocalManager, engine_frames
 from sioapp._protocol.reasons import DisconnectReason
+from sioapp._protocol.recovery import Claim, Missed, SessionKeeper
+from sioapp._protocol.recovery.replay import without_replayed
 from sioapp._protocol.socket import Socket
 from sioapp._tasks import TaskSet
 from sioapp._transport import Engine, TrustedProxies
@@ -101,8 +103,14 @@ class Dispatcher(Protocol):
     ) -> Coroutine[Any, Any, None]:
         """Handle one event (the server runs it in a task of its own)."""
 
-    async def disconnect(self, socket: Socket, reason: DisconnectReason) -> None:
-        """Run the socket's disconnect handlers and have it leave its rooms."""
+    async def disconnect(
+        self,
+        socket: Socket,
+        reason: DisconnectReason,
+        leaving: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        """Run the socket's disconnect handlers and have it leave its rooms; ``leaving``
+        runs once the ``disconnecting`` handlers have, before the rooms are left."""
 
     def packet_middleware(self, fn: Callable[..., Any]) -> Any:
         """``fn`` made ready to run as packet middleware."""
@@ -123,6 +131,7 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
         connect_timeout: float,
         trusted_proxies: TrustedProxies,
         max_rooms_per_socket: int | None = None,
+        recovery: SessionKeeper | None = None,
         **options: Any,
     ) -> None:
         super().__init__(
@@ -143,6 +152,8 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
         self.app = app
         self.dispatcher = dispatcher
         self.max_rooms_per_socket = max_rooms_per_socket
+        self.recovery = recovery
+        manager.recovery = recovery
         self.connect_timeout = connect_timeout
         self.trusted_proxies = trusted_proxies
         self.sockets: dict[str, Socket] = {}
@@ -169,6 +180,14 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
         """Encode and queue one Socket.IO packet for one connection."""
         encoded = self.packet_class(packet_type, data=data, namespace=namespace, id=ack_id).encode()
         self.eio.send_many((eio_sid,), engine_frames(encoded))
+
+    async def send_event(
+        self, socket_id: str, eio_sid: str, namespace: str, data: list[Any]
+    ) -> None:
+        """Send an event to one socket, logged with its offset when recovery is on."""
+        if self.recovery is not None:
+            data = await self.recovery.log(namespace, data, {socket_id}, frozenset())
+        await self.send_packet(eio_sid, sio_packet.EVENT, namespace, data)
 
     async def close_connection(self, eio_sid: str, reason: DisconnectReason) -> None:
         """Close a whole Engine.IO connection; its sockets leave with ``reason``.
@@ -282,8 +301,13 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
         timer = self._connect_timers.pop(eio_sid, None)
         if timer is not None:
             timer.cancel()
-        sid = await self.manager.pre_connect(eio_sid, namespace)
+        claim, missed = await self._claim(namespace, auth)
+        resumed = claim.session if claim is not None else None
+        sid = await self.manager.pre_connect(
+            eio_sid, namespace, resumed.sid if resumed is not None else None
+        )
         if sid is None:
+            await self._unclaim(claim)
             await self.send_packet(
                 eio_sid, sio_packet.CONNECT_ERROR, namespace, {"message": "Already connected"}
             )
@@ -291,18 +315,102 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
         scope = self.environ.get(eio_sid, {})
         handshake = Handshake.from_scope(scope, auth, self.trusted_proxies)
         socket = Socket(self, sid, eio_sid, namespace, handshake)
+        if resumed is not None and missed is not None:
+            socket.resumed(resumed.data, missed.complete)
         self.sockets[sid] = socket
-        refused = await self.dispatcher.connect(socket)
+        refused = None
+        if resumed is None or self.recovery is None or not self.recovery.options.skip_middlewares:
+            refused = await self.dispatcher.connect(socket)
         if refused is not None or not self.eio_connected(eio_sid):
             del self.sockets[sid]
+            await self._unclaim(claim)
             if refused is not None:
                 await self.send_packet(eio_sid, sio_packet.CONNECT_ERROR, namespace, refused)
             await self.manager.disconnect(sid, namespace, ignore_queue=True)
             return
-        await self.manager.connect(sid, namespace)
-        socket.arrived()
-        await self.send_packet(eio_sid, sio_packet.CONNECT, namespace, {"sid": sid})
+        reply = {"sid": sid}
+        if self.recovery is not None:
+            reply["pid"] = await self.recovery.opened(
+                sid, namespace, resumed.pid if resumed is not None else None
+            )
+        if claim is not None:
+            await self._resume(socket, claim, reply)
+        else:
+            await self.manager.connect(sid, namespace)
+            socket.arrived()
+            await self.send_packet(eio_sid, sio_packet.CONNECT, namespace, reply)
         await self.dispatcher.connected(socket)
+
+    async def _claim(self, namespace: str, auth: Any) -> tuple[Claim | None, Missed | None]:
+        """The kept session the client asks to resume, with the events it missed; Nones
+        when there is none for it."""
+        keeper = self.recovery
+        if keeper is None or not isinstance(auth, dict) or "pid" not in auth:
+            return None, None
+        await self._hand_over(auth)
+        claim = await keeper.claim(namespace, auth)
+        if claim is None:
+            return None, None
+        missed = await keeper.missed(claim)
+        if missed is None:
+            await keeper.put_back(claim.session)
+            return None, None
+        return claim, missed
+
+    async def _unclaim(self, claim: Claim | None) -> None:
+        if claim is not None and self.recovery is not None:
+            await self.recovery.put_back(claim.session)
+
+    async def _hand_over(self, auth: dict[str, Any]) -> None:
+        """A client coming back under a pid whose socket is still connected here (the old
+        transport is gone, unnoticed yet): close that connection, so its session is kept
+        and the new one resumes it; only for the same identity."""
+        keeper = self.recovery
+        pid = auth.get("pid")
+        assert keeper is not None
+        live = keeper.live_sid(pid) if isinstance(pid, str) else None
+        socket = self.sockets.get(live) if live is not None else None
+        if socket is None:
+            return
+        try:
+            same = keeper.options.identity_of(socket.handshake.auth) == keeper.options.identity_of(
+                auth
+            )
+        except Exception:
+            logger.exception("connection state recovery: identity of %s failed", socket.id)
+            return
+        if same:
+            logger.info("%s: its client came back on another connection; handing over", live)
+            await self.eio.close(socket.eio_sid, DisconnectReason.TRANSPORT_CLOSE, abort=True)
+
+    async def _resume(self, socket: Socket, claim: Claim, reply: dict[str, Any]) -> None:
+        """Give a returning socket its rooms, CONNECT, then every event it missed, in
+        order; what is sent to it live meanwhile waits and goes out after, without the
+        events the replay sent already."""
+        assert self.recovery is not None
+        sid, eio_sid, namespace = socket.id, socket.eio_sid, socket.nsp
+        rooms = {sid, *claim.session.rooms}
+        replayed: set[str] = set()
+        self.eio.hold(eio_sid)
+        try:
+            for room in claim.session.rooms:
+                self.manager.basic_enter_room(sid, namespace, room)
+            await self.manager.connect(sid, namespace)
+            socket.arrived()
+            self.eio.send_first(eio_sid, self._encoded(sio_packet.CONNECT, namespace, reply))
+            missed = await self.recovery.missed(claim) if socket.recovered else None
+            for entry in missed.entries if missed is not None else ():
+                if entry.reaches(sid, rooms):
+                    data = self.recovery.replayed(entry)
+                    self.eio.send_first(eio_sid, self._encoded(sio_packet.EVENT, namespace, data))
+                    replayed.add(entry.offset)
+        finally:
+            self.eio.release(eio_sid, lambda held: without_replayed(held, replayed))
+
+    def _encoded(self, packet_type: int, namespace: str, data: Any) -> list[str | bytes]:
+        return engine_frames(
+            self.packet_class(packet_type, data=data, namespace=namespace).encode()
+        )
 
     def eio_connected(self, eio_sid: str) -> bool:
         """Whether the Engine.IO connection is still open."""
@@ -350,8 +458,26 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
         self.manager.pre_disconnect(sid, namespace)
         socket = self.sockets.pop(sid, None)
         if socket is not None:
-            await self.dispatcher.disconnect(socket, reason)
+            leaving = self._keeping(socket, reason) if self.recovery is not None else None
+            await self.dispatcher.disconnect(socket, reason, leaving)
         await self.manager.disconnect(sid, namespace, ignore_queue=True)
+
+    def _keeping(self, socket: Socket, reason: DisconnectReason) -> Callable[[], Awaitable[None]]:
+        """What keeps a leaving socket's session, once its ``disconnecting`` handlers ran."""
+        keeper = self.recovery
+        assert keeper is not None
+
+        async def keep() -> None:
+            await keeper.left(
+                socket.id,
+                socket.nsp,
+                reason,
+                set(socket.rooms),
+                socket.data,
+                socket.handshake.auth,
+            )
+
+        return keep
 
     # ---- shutdown --------------------------------------------------------------
 

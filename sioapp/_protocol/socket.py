@@ -59,6 +59,12 @@ class SocketHost(Protocol):
     ) -> None:
         """Encode and queue one Socket.IO packet for one connection."""
 
+    async def send_event(
+        self, socket_id: str, eio_sid: str, namespace: str, data: list[Any]
+    ) -> None:
+        """Send an event (name and arguments, wire-ready) to one socket, logged for
+        recovery when recovery is on."""
+
     async def close_connection(self, eio_sid: str, reason: DisconnectReason) -> None:
         """Close a whole Engine.IO connection."""
 
@@ -128,6 +134,9 @@ _OWNED = frozenset(
         "app",
         "eio_sid",
         "packet_middlewares",
+        "recovered",
+        "missed_events_lost",
+        "volatile",
     }
 )
 
@@ -152,6 +161,8 @@ class Socket:
     _rooms: Rooms
     _acks: dict[int, asyncio.Future[tuple[Any, ...]]]
     _ack_ids: Iterator[int]
+    _recovered: bool
+    _missed_lost: bool
 
     def __init__(
         self, host: SocketHost, sid: str, eio_sid: str, namespace: str, handshake: Handshake
@@ -168,6 +179,8 @@ class Socket:
         setattr_(self, "_rooms", Rooms(self))
         setattr_(self, "_acks", {})
         setattr_(self, "_ack_ids", itertools.count(1))
+        setattr_(self, "_recovered", False)
+        setattr_(self, "_missed_lost", False)
 
     if TYPE_CHECKING:
         # Attributes set by user code (``socket.user = ...``) type-check as Any.
@@ -227,6 +240,25 @@ class Socket:
         return not self._connected
 
     @property
+    def recovered(self) -> bool:
+        """Whether connection state recovery gave this socket back its id, rooms, data and
+        every event it missed (see `sioapp.ConnectionStateRecovery`)."""
+        return self._recovered
+
+    @property
+    def missed_events_lost(self) -> bool:
+        """Whether this socket got its id, rooms and data back but some events it missed
+        were gone from the log: the app should send it what it needs again."""
+        return self._missed_lost
+
+    def resumed(self, data: dict[str, Any], complete: bool) -> None:
+        """The socket resumes a kept session: its ``data``, and whether every missed event
+        is replayed (``complete``)."""
+        self._data.update(data)
+        object.__setattr__(self, "_recovered", complete)
+        object.__setattr__(self, "_missed_lost", not complete)
+
+    @property
     def rooms(self) -> Rooms:
         """The rooms this socket is in, its own id included: a live, read-only view,
         empty once disconnected."""
@@ -272,6 +304,14 @@ class Socket:
         return self._operator().except_(rooms)
 
     @property
+    def volatile(self) -> BroadcastOperator:
+        """This socket, for events that may be lost: never logged for recovery, never
+        replayed (Node's ``socket.volatile``)."""
+        return BroadcastOperator(
+            self._host.manager, self._nsp, rooms=frozenset((self._id,)), volatile_only=True
+        )
+
+    @property
     def broadcast(self) -> BroadcastOperator:
         """Every socket of the namespace but this one."""
         return self._operator()
@@ -282,7 +322,7 @@ class Socket:
         ``event`` may be a model declared with ``@router.emits(name)`` instead of a name.
         """
         name, data = event_and_args(event, args, self._nsp, self._host.manager.emit_check)
-        await self._host.send_packet(self._eio_sid, sio_packet.EVENT, self._nsp, [name, *data])
+        await self._host.send_event(self._id, self._eio_sid, self._nsp, [name, *data])
 
     async def send(self, *args: Any) -> None:
         """Emit a ``message`` event, as Node's ``socket.send``."""

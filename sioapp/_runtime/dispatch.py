@@ -109,12 +109,22 @@ class Dispatcher:
         ctx = HandlerContext(self.app, socket)
         await self._run_handlers(self.registry[socket.nsp].connect_handlers, ctx)
 
-    async def disconnect(self, socket: Socket, reason: DisconnectReason) -> None:
-        """``on_disconnecting`` with the rooms intact, leave every room, then
-        ``on_disconnect``."""
+    async def disconnect(
+        self,
+        socket: Socket,
+        reason: DisconnectReason,
+        leaving: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        """``on_disconnecting`` with the rooms intact, then ``leaving`` (connection state
+        recovery keeps the session there), leave every room, then ``on_disconnect``."""
         registry = self.registry[socket.nsp]
         ctx = HandlerContext(self.app, socket, reason=reason)
         await self._run_handlers(registry.disconnecting_handlers, ctx)
+        if leaving is not None:
+            try:
+                await leaving()
+            except Exception:
+                logger.exception("keeping the session of %s [%s] failed", socket.id, socket.nsp)
         for room in socket.rooms:
             await socket.leave(room)
         socket.left()

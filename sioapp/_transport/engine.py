@@ -229,18 +229,45 @@ class Engine:
     # ---- for the Socket.IO layer -------------------------------------------------
 
     def send_many(self, sids: Iterable[str], frames: list[Frame]) -> int:
-        """Queue the same encoded packets for every session of ``sids``; how many got them."""
+        """Queue the same encoded packets for every session of ``sids`` (kept aside for a
+        held session); how many got them."""
         sessions = self.sessions
         sent = 0
         for sid in sids:
             session = sessions.get(sid)
             if session is None or session.closed:
                 continue
-            put = session.queue.put
-            for frame in frames:
-                put(frame)
+            if session.held is None:
+                put = session.queue.put
+                for frame in frames:
+                    put(frame)
+            else:
+                session.held.extend(frames)
             sent += 1
         return sent
+
+    def hold(self, sid: str) -> None:
+        """Keep aside what is sent to session ``sid`` from now on, until `release`; `send_first`
+        still goes out. The Socket.IO layer replays missed packets in between."""
+        session = self.sessions.get(sid)
+        if session is not None and session.held is None:
+            session.held = []
+
+    def send_first(self, sid: str, frames: list[Frame]) -> None:
+        """Queue ``frames`` for session ``sid`` ahead of what its hold keeps aside."""
+        session = self.sessions.get(sid)
+        if session is not None and not session.closed:
+            for frame in frames:
+                session.queue.put(frame)
+
+    def release(self, sid: str, keep: Callable[[list[Frame]], list[Frame]] | None = None) -> None:
+        """Queue what the hold of session ``sid`` kept aside (what ``keep`` keeps of it)."""
+        session = self.sessions.get(sid)
+        if session is None or session.held is None:
+            return
+        held, session.held = session.held, None
+        for frame in keep(held) if keep is not None else held:
+            session.send(frame)
 
     def describe_origins(self) -> str:
         """Which browser origins may connect, in words."""

@@ -69,6 +69,7 @@ class Session:
         "closed",
         "data",
         "engine",
+        "held",
         "idle_since",
         "last_ping",
         "polling",
@@ -103,6 +104,8 @@ class Session:
         self.posting = False
         #: The session's data for ``get_session``, once asked for.
         self.data: dict[str, Any] | None = None
+        #: Packets kept aside while the session is held (see `Engine.hold`).
+        self.held: list[Frame] | None = None
         # The WebSocket: its ASGI send, the task reading it, the task writing to it.
         self.ws_send: Any = None
         self.reader: asyncio.Task[Any] | None = None
@@ -121,9 +124,13 @@ class Session:
         return self.transport is Transport.WEBSOCKET
 
     def send(self, frame: Frame) -> None:
-        """Queue ``frame`` for the client."""
-        if not self.closed:
+        """Queue ``frame`` for the client, or keep it aside while the session is held."""
+        if self.closed:
+            return
+        if self.held is None:
             self.queue.put(frame)
+        else:
+            self.held.append(frame)
 
     # ---- the queue's owner ---------------------------------------------------------
 

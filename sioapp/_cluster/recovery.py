@@ -1,0 +1,168 @@
+"""Connection state recovery shared by every server, in Redis.
+
+- Each namespace's event log is a Redis stream, ``{channel}#log#{namespace}``,
+  capped at ``max_log_packets`` entries (``XADD MAXLEN ~``) and trimmed to
+  ``log_age`` (``XTRIM MINID ~``); a stream id is an event's offset. A replay
+  reads only what follows the client's offset (``XRANGE (offset +``): its cost
+  is what it returns, whatever the length of the stream.
+- A kept session is a key with a time to live, ``{channel}#session#{pid}``,
+  listed with its deadline in the sorted set ``{channel}#sessions``. Whoever
+  removes a pid from the set owns the session: a returning client resumes it,
+  or, once its deadline passed, one server reports it expired.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Set
+from typing import Any, Protocol
+
+import orjson
+from redis.exceptions import ResponseError
+
+from sioapp._cluster.packing import pack, unpack
+from sioapp._protocol.recovery import (
+    ConnectionStateRecovery,
+    LogEntry,
+    Missed,
+    SavedSession,
+)
+from sioapp._protocol.recovery.store import parse_offset
+
+__all__ = ["RedisStore"]
+
+#: Seconds a session key outlives its deadline, so that its expiry can still be reported.
+_GRACE = 60.0
+#: Expired sessions reported per sweep, at most.
+_SWEEP_BATCH = 100
+
+
+class Commands(Protocol):
+    """How the store talks to Redis: the cluster link's pipelined commands."""
+
+    channel: str
+
+    async def command(self, *command: Any) -> Any: ...
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class RedisStore:
+    """A `RecoveryStore` in Redis, for every server of the app."""
+
+    def __init__(self, redis: Commands, options: ConnectionStateRecovery) -> None:
+        self.redis = redis
+        self.options = options
+        self._sessions = f"{redis.channel}#sessions"
+        #: The logs this server wrote to, which it trims.
+        self._logs: set[str] = set()
+
+    def _log(self, namespace: str) -> str:
+        return f"{self.redis.channel}#log#{namespace}"
+
+    def _session(self, pid: str) -> str:
+        return f"{self.redis.channel}#session#{pid}"
+
+    # ---- the log --------------------------------------------------------------------
+
+    async def append(
+        self, namespace: str, data: list[Any], rooms: Set[str], except_rooms: Set[str]
+    ) -> str:
+        key = self._log(namespace)
+        self._logs.add(key)
+        entry = orjson.dumps({"d": pack(data), "r": sorted(rooms), "x": sorted(except_rooms)})
+        cap = self.options.max_log_packets
+        return _text(await self.redis.command("XADD", key, "MAXLEN", "~", cap, "*", "e", entry))
+
+    async def _info(self, key: str) -> dict[str, Any] | None:
+        try:
+            info = await self.redis.command("XINFO", "STREAM", key)
+        except ResponseError as exc:  # no such key: nothing was ever logged there
+            if "no such key" in str(exc).lower():
+                return None
+            raise
+        return {_text(name): value for name, value in info.items()}
+
+    async def head(self, namespace: str) -> str:
+        info = await self._info(self._log(namespace))
+        return "0-0" if info is None else _text(info["last-generated-id"])
+
+    async def missed(self, namespace: str, offset: str) -> Missed | None:
+        position = parse_offset(offset)
+        if position is None:
+            return None
+        key = self._log(namespace)
+        info = await self._info(key)
+        if info is None:
+            return Missed([], position == (0, 0))
+        if position > _position(info["last-generated-id"]):
+            return None
+        trimmed = int(info.get("entries-added", 0)) > int(info["length"])
+        first = info.get("first-entry")
+        complete = not (trimmed and first is not None and position < _position(first[0]))
+        raw = await self.redis.command(
+            "XRANGE", key, f"({offset}", "+", "COUNT", self.options.max_log_packets
+        )
+        return Missed([_entry(entry_id, fields) for entry_id, fields in raw], complete)
+
+    async def trim(self) -> None:
+        oldest = _now_ms() - int(self.options.log_age * 1000)
+        for key in list(self._logs):
+            await self.redis.command("XTRIM", key, "MINID", "~", oldest)
+
+    # ---- sessions -------------------------------------------------------------------
+
+    async def save(self, session: SavedSession, ttl: float) -> None:
+        deadline = _now_ms() + int(ttl * 1000)
+        value = orjson.dumps({**session.to_json(), "deadline": deadline})
+        await self.redis.command(
+            "SET", self._session(session.pid), value, "PX", int((ttl + _GRACE) * 1000)
+        )
+        await self.redis.command("ZADD", self._sessions, deadline, session.pid)
+
+    async def take(self, pid: str) -> SavedSession | None:
+        if not await self.redis.command("ZREM", self._sessions, pid):
+            return None  # never kept, taken already, or reported expired
+        raw = await self.redis.command("GETDEL", self._session(pid))
+        if raw is None:
+            return None
+        kept = orjson.loads(raw)
+        if kept["deadline"] < _now_ms():  # too late: the sweep reports it
+            await self.redis.command("SET", self._session(pid), raw, "PX", int(_GRACE * 1000))
+            await self.redis.command("ZADD", self._sessions, kept["deadline"], pid)
+            return None
+        return SavedSession.from_json(kept)
+
+    async def expired(self) -> list[SavedSession]:
+        pids = await self.redis.command(
+            "ZRANGEBYSCORE", self._sessions, "-inf", _now_ms(), "LIMIT", 0, _SWEEP_BATCH
+        )
+        sessions = []
+        for pid in map(_text, pids):
+            if not await self.redis.command("ZREM", self._sessions, pid):
+                continue  # another server reports it
+            raw = await self.redis.command("GETDEL", self._session(pid))
+            if raw is not None:
+                sessions.append(SavedSession.from_json(orjson.loads(raw)))
+        return sessions
+
+
+def _position(entry_id: Any) -> tuple[int, int]:
+    position = parse_offset(_text(entry_id))
+    return position if position is not None else (0, 0)
+
+
+def _entry(entry_id: Any, fields: dict[Any, Any]) -> LogEntry:
+    raw = orjson.loads(fields.get(b"e") or fields["e"])
+    return LogEntry(
+        offset=_text(entry_id),
+        data=unpack(raw["d"]),
+        rooms=frozenset(raw["r"]),
+        except_rooms=frozenset(raw["x"]),
+    )

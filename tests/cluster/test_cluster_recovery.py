@@ -1,0 +1,69 @@
+"""Connection state recovery across servers: sessions and the event log live in Redis."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from sioapp import ExpiredSession
+
+from ..conftest import Connect
+from ..test_recovery import Returning, build_app
+from .conftest import RedisServer
+
+pytestmark = pytest.mark.timeout(30)
+
+
+async def test_a_client_that_left_server_a_is_recovered_by_server_b(
+    redis_server: RedisServer, served: Any, client: Connect
+) -> None:
+    redis_server.start()
+    first, _ = build_app(redis_url=redis_server.url)
+    second, connects = build_app(redis_url=redis_server.url)
+    url_a, url_b = await served(first), await served(second)
+    ann = Returning(url_a, {"token": "ann"})
+    sid, _ = await ann.connect()
+    await ann.call("join", "lobby")
+    await ann.call("remember", "colour", "blue")
+    speaker = await client(url_b)
+    await speaker.call("say", ("lobby", "seen"))
+    assert await ann.events(1) == [["news", "seen"]]
+    await ann.raw.close()
+    for text in ("missed 1", "missed 2"):
+        await speaker.call("say", ("lobby", text))
+
+    ann.url = url_b  # behind a balancer, the client comes back to another server
+    assert (await ann.connect())[0] == sid
+    assert await ann.events(2) == [["news", "missed 1"], ["news", "missed 2"]]
+    assert connects[-1] == {"id": sid, "recovered": True, "lost": False}
+    assert await ann.call("status") == [
+        {
+            "recovered": True,
+            "missed_events_lost": False,
+            "rooms": ["lobby"],
+            "data": {"colour": "blue"},
+        }
+    ]
+    await speaker.call("say", ("lobby", "live again"))
+    assert await ann.events(1) == [["news", "live again"]]
+    assert await ann.quiet(), "each missed event arrives once"
+
+
+async def test_one_server_reports_each_expired_session(
+    redis_server: RedisServer, served: Any
+) -> None:
+    redis_server.start()
+    apps = [build_app(redis_url=redis_server.url, max_disconnection_duration=0.3)[0] for _ in "ab"]
+    expired: asyncio.Queue[ExpiredSession] = asyncio.Queue()
+    for app in apps:
+        app.on_session_expired(expired.put_nowait)
+    url, _ = await served(apps[0]), await served(apps[1])
+    ann = Returning(url)
+    sid, _ = await ann.connect()
+    await ann.call("remember", "cart", [1])
+    await ann.raw.close()
+    assert await asyncio.wait_for(expired.get(), 10) == ExpiredSession(sid, "/", {"cart": [1]})
+    await asyncio.sleep(2.2)  # two more sweeps of each server: neither reports it again
+    assert expired.empty()
