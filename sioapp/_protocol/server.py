@@ -330,11 +330,9 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
             return
         reply = {"sid": sid}
         if self.recovery is not None:
-            reply["pid"] = await self.recovery.opened(
-                sid, namespace, resumed.pid if resumed is not None else None
-            )
-        if claim is not None:
-            await self._resume(socket, claim, reply)
+            reply["pid"] = await self.recovery.opened(sid, namespace, resumed)
+        if claim is not None and missed is not None:
+            await self._resume(socket, claim, missed, reply)
         else:
             await self.manager.connect(sid, namespace)
             socket.arrived()
@@ -383,7 +381,9 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
             logger.info("%s: its client came back on another connection; handing over", live)
             await self.eio.close(socket.eio_sid, DisconnectReason.TRANSPORT_CLOSE, abort=True)
 
-    async def _resume(self, socket: Socket, claim: Claim, reply: dict[str, Any]) -> None:
+    async def _resume(
+        self, socket: Socket, claim: Claim, missed: Missed, reply: dict[str, Any]
+    ) -> None:
         """Give a returning socket its rooms, CONNECT, then every event it missed, in
         order; what is sent to it live meanwhile waits and goes out after, without the
         events the replay sent already."""
@@ -398,8 +398,8 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
             await self.manager.connect(sid, namespace)
             socket.arrived()
             self.eio.send_first(eio_sid, self._encoded(sio_packet.CONNECT, namespace, reply))
-            missed = await self.recovery.missed(claim) if socket.recovered else None
-            for entry in missed.entries if missed is not None else ():
+            entries = await self.recovery.replay(claim, missed) if socket.recovered else ()
+            for entry in entries:
                 if entry.reaches(sid, rooms):
                     data = self.recovery.replayed(entry)
                     self.eio.send_first(eio_sid, self._encoded(sio_packet.EVENT, namespace, data))

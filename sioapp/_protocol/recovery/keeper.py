@@ -78,11 +78,14 @@ class SessionKeeper:
 
     # ---- live sockets ----------------------------------------------------------
 
-    async def opened(self, sid: str, namespace: str, pid: str | None = None) -> str:
-        """Socket ``sid`` connected (under ``pid`` if it resumed a session); its pid."""
-        pid = pid or secrets.token_urlsafe(15)
+    async def opened(self, sid: str, namespace: str, resumed: SavedSession | None = None) -> str:
+        """Socket ``sid`` connected, or resumed a session; its pid."""
+        if resumed is not None:
+            pid, since = resumed.pid, resumed.since
+        else:
+            pid, since = secrets.token_urlsafe(15), await self.store.head(namespace)
         self._sids[pid] = sid
-        self._pids[sid] = (pid, await self.store.head(namespace))
+        self._pids[sid] = (pid, since)
         return pid
 
     def live_sid(self, pid: str) -> str | None:
@@ -177,6 +180,13 @@ class SessionKeeper:
             return [*data, None] if data and isinstance(data[-1], str) else data
         offset = await self.store.append(namespace, data, rooms, except_rooms)
         return [*data, offset]
+
+    async def replay(self, claim: Claim, missed: Missed) -> list[LogEntry]:
+        """Every event to replay, in order: those found when the client was claimed, then
+        those logged since."""
+        start = missed.entries[-1].offset if missed.entries else claim.offset
+        later = await self.store.missed(claim.session.namespace, start)
+        return [*missed.entries, *(later.entries if later is not None else ())]
 
     @staticmethod
     def replayed(entry: LogEntry) -> list[Any]:
