@@ -9,6 +9,10 @@
   listed with its deadline in the sorted set ``{channel}#sessions``. Whoever
   removes a pid from the set owns the session: a returning client resumes it,
   or, once its deadline passed, one server reports it expired.
+
+Clients that drop together come back together and read the same events: the
+store keeps the last entries it decoded (at most ``max_log_packets``), so each
+is decoded once, not once per client.
 """
 
 from __future__ import annotations
@@ -62,6 +66,8 @@ class RedisStore:
         self._sessions = f"{redis.channel}#sessions"
         #: The logs this server wrote to, which it trims.
         self._logs: set[str] = set()
+        #: Entries decoded lately, by stream id, oldest first.
+        self._decoded: dict[bytes | str, LogEntry] = {}
 
     def _log(self, namespace: str) -> str:
         return f"{self.redis.channel}#log#{namespace}"
@@ -109,7 +115,15 @@ class RedisStore:
         raw = await self.redis.command(
             "XRANGE", key, f"({offset}", "+", "COUNT", self.options.max_log_packets
         )
-        return Missed([_entry(entry_id, fields) for entry_id, fields in raw], complete)
+        return Missed([self._entry(entry_id, fields) for entry_id, fields in raw], complete)
+
+    def _entry(self, entry_id: bytes | str, fields: dict[Any, Any]) -> LogEntry:
+        entry = self._decoded.get(entry_id)
+        if entry is None:
+            entry = self._decoded[entry_id] = _entry(entry_id, fields)
+            if len(self._decoded) > self.options.max_log_packets:
+                del self._decoded[next(iter(self._decoded))]
+        return entry
 
     async def trim(self) -> None:
         oldest = _now_ms() - int(self.options.log_age * 1000)
