@@ -32,6 +32,7 @@ _HELP = {
     "drain": "seconds without deliveries after which the driver stops waiting",
     "settle": "seconds the server gets to release everything after the clients left",
     "ping_interval": "seconds between two Engine.IO PINGs to each client",
+    "recovery_log": "events the log of connection state recovery keeps; 0 turns it off",
 }
 
 

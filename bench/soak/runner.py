@@ -45,16 +45,22 @@ class Settings:
     drain: float = 5.0
     #: Seconds the server gets to release everything once the clients disconnected.
     settle: float = 15.0
-    #: Seconds between two Engine.IO PINGs to each client (python-engineio's default).
+    #: Seconds between two Engine.IO PINGs to each client.
     ping_interval: float = 25.0
+    #: Events the server's connection state recovery log keeps (0: recovery off).
+    recovery_log: int = 0
 
     def server(self) -> ServerKind:
-        """The chat server, pinging as set."""
-        return ServerKind(
-            "soak",
-            "sioapp chat server for the soak",
-            (sys.executable, "-m", "bench.soak.server", f"--ping-interval={self.ping_interval}"),
-        )
+        """The chat server, pinging as set, with recovery when asked."""
+        command = [
+            sys.executable,
+            "-m",
+            "bench.soak.server",
+            f"--ping-interval={self.ping_interval}",
+        ]
+        if self.recovery_log:
+            command.append(f"--recovery-log={self.recovery_log}")
+        return ServerKind("soak", "sioapp chat server for the soak", tuple(command))
 
     def driver_command(self, url: str) -> list[str]:
         """The Node driver's command line against the server at ``url``."""

@@ -14,7 +14,7 @@ import asyncio
 import uvicorn
 from pydantic import BaseModel, Field
 
-from sioapp import EventError, Router, SioApp, Socket
+from sioapp import ConnectionStateRecovery, EventError, Router, SioApp, Socket
 
 router = Router()
 
@@ -75,9 +75,16 @@ async def say(msg: Chat, socket: Socket) -> Receipt:
     return Receipt(seq=msg.seq)
 
 
-def build_app(ping_interval: float = 25.0) -> SioApp:
-    """The chat app with its ``/stats`` route; Engine.IO pings every ``ping_interval`` s."""
-    app = SioApp(title="sioapp soak chat", docs_url=None, ping_interval=ping_interval)
+def build_app(ping_interval: float = 25.0, recovery_log: int = 0) -> SioApp:
+    """The chat app with its ``/stats`` route; Engine.IO pings every ``ping_interval`` s;
+    with a ``recovery_log``, connection state recovery logs every message, keeping that many."""
+    recovery = ConnectionStateRecovery(max_log_packets=recovery_log) if recovery_log else None
+    app = SioApp(
+        title="sioapp soak chat",
+        docs_url=None,
+        ping_interval=ping_interval,
+        connection_state_recovery=recovery,
+    )
     app.include_router(router)
 
     @app.fastapi.get("/stats")
@@ -101,9 +108,10 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--ping-interval", type=float, default=25.0)
+    parser.add_argument("--recovery-log", type=int, default=0)
     options = parser.parse_args()
     uvicorn.run(
-        build_app(options.ping_interval),
+        build_app(options.ping_interval, options.recovery_log),
         host=options.host,
         port=options.port,
         ws_per_message_deflate=False,

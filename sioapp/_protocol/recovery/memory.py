@@ -42,7 +42,7 @@ class _Log:
     def drop_first(self) -> None:
         self.dropped = self.positions[self.start]
         self.start += 1
-        if self.start > 1024 and self.start * 2 > len(self.positions):
+        if self.start >= 64 and self.start * 2 > len(self.positions):
             del self.positions[: self.start], self.entries[: self.start]
             self.start = 0
 
