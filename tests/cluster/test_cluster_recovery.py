@@ -67,3 +67,23 @@ async def test_one_server_reports_each_expired_session(
     assert await asyncio.wait_for(expired.get(), 10) == ExpiredSession(sid, "/", {"cart": [1]})
     await asyncio.sleep(2.2)  # two more sweeps of each server: neither reports it again
     assert expired.empty()
+
+
+async def test_a_rolling_restart_is_recovered_by_the_next_server(
+    redis_server: RedisServer, served: Any, client: Connect
+) -> None:
+    redis_server.start()
+    leaving, _ = build_app(redis_url=redis_server.url)
+    staying, connects = build_app(redis_url=redis_server.url)
+    url_a, url_b = await served(leaving), await served(staying)
+    ann = Returning(url_a)
+    sid, _ = await ann.connect()
+    await ann.call("join", "lobby")
+    await leaving.close()  # SIGTERM: every client leaves with "server shutting down"
+    assert await ann.raw.closed()
+    speaker = await client(url_b)
+    await speaker.call("say", ("lobby", "while restarting"))
+    ann.url = url_b
+    assert (await ann.connect())[0] == sid
+    assert await ann.events(1) == [["news", "while restarting"]]
+    assert connects[-1] == {"id": sid, "recovered": True, "lost": False}
