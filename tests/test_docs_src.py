@@ -562,7 +562,7 @@ def test_testing_examples_pass(pytester: pytest.Pytester) -> None:
         str(REPO / "docs_src" / "testing"), "-p", "no:cacheprovider", "-W", "error", timeout=60
     )
     result.stdout.fnmatch_lines(["configfile: pyproject.toml"])  # docs_src/testing's own
-    result.assert_outcomes(passed=5)
+    result.assert_outcomes(passed=10)
 
 
 # ---- deployment -------------------------------------------------------------

@@ -1,32 +1,31 @@
-"""The chat of the tutorial, tested through the fixtures of sioapp's pytest plugin."""
-
-import asyncio
-from typing import Any
+"""The chat of the tutorial, tested in this process through sioapp's pytest fixtures."""
 
 import pytest
-import socketio
+
+from sioapp import ConnectionRefused
+from sioapp.pytest_plugin import TestClientFactory
 
 
-async def test_join_acks_the_members(sioapp_client: Any) -> None:
-    ann = await sioapp_client(auth={"token": "token-ann"})
+async def test_join_acks_the_members(sioapp_test_client: TestClientFactory) -> None:
+    ann = await sioapp_test_client(auth={"token": "token-ann"})
     assert await ann.call("join", {"room": "lobby"}) == {"room": "lobby", "members": ["ann"]}
 
 
-async def test_messages_reach_everyone_in_the_room(sioapp_client: Any) -> None:
-    ann = await sioapp_client(auth={"token": "token-ann"})
-    bob = await sioapp_client(auth={"token": "token-bob"})
-    received: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    bob.on("chat message", received.put)
+async def test_messages_reach_everyone_in_the_room(sioapp_test_client: TestClientFactory) -> None:
+    ann = await sioapp_test_client(auth={"token": "token-ann"})
+    bob = await sioapp_test_client(auth={"token": "token-bob"})
     await ann.call("join", {"room": "lobby"})
     await bob.call("join", {"room": "lobby"})
 
-    await ann.call("chat message", {"room": "lobby", "text": "hi"})
+    await ann.emit("chat message", {"room": "lobby", "text": "hi"})
 
-    message = await asyncio.wait_for(received.get(), timeout=5)
-    assert message == {"room": "lobby", "name": "ann", "text": "hi"}
+    message = {"room": "lobby", "name": "ann", "text": "hi"}
+    assert await bob.receive("chat message") == [message]
+    assert await ann.receive("chat message") == [message]
 
 
-async def test_unknown_tokens_are_refused(sioapp_url: str) -> None:
-    client = socketio.AsyncClient(reconnection=False)
-    with pytest.raises(socketio.exceptions.ConnectionError):
-        await client.connect(sioapp_url, auth={"token": "forged"}, transports=["websocket"])
+async def test_unknown_tokens_are_refused(sioapp_test_client: TestClientFactory) -> None:
+    with pytest.raises(ConnectionRefused) as refused:
+        await sioapp_test_client(auth={"token": "forged"})
+    assert refused.value.message == "unknown user"
+    assert refused.value.data == {"code": "unauthorized"}

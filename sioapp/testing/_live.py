@@ -1,4 +1,4 @@
-"""Testing helpers: serve an app for real on a free port and connect real clients."""
+"""Serving an app for real: uvicorn on a free port, and real python-socketio clients."""
 
 from __future__ import annotations
 

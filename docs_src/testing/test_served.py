@@ -1,8 +1,9 @@
-"""The same kind of test without the plugin: serve the app, connect clients."""
+"""The chat served by uvicorn on a free port, reached by real python-socketio clients."""
 
 import asyncio
 
 from docs_src.tutorial.step5_leaving import app
+from sioapp.pytest_plugin import ClientFactory
 from sioapp.testing import connect, serve
 
 
@@ -18,3 +19,8 @@ async def test_private_messages() -> None:
         await ann.emit("private message", (bob.get_sid(), "psst"))
 
         assert await asyncio.wait_for(received.get(), timeout=5) == (ann.get_sid(), "psst")
+
+
+async def test_over_long_polling(sioapp_client: ClientFactory) -> None:
+    ann = await sioapp_client(auth={"token": "token-ann"}, transports=["polling"])
+    assert await ann.call("join", {"room": "lobby"}) == {"room": "lobby", "members": ["ann"]}
