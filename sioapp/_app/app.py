@@ -27,6 +27,7 @@ from sioapp._di.container import (
 from sioapp._di.context import AppHandle
 from sioapp._protocol.broadcast import BroadcastOperator
 from sioapp._protocol.events import check_server_event
+from sioapp._protocol.observers import Observers
 from sioapp._protocol.reasons import DisconnectReason
 from sioapp._protocol.recovery import ConnectionStateRecovery, ExpiredSession, SessionKeeper
 from sioapp._protocol.server import SioServer
@@ -172,6 +173,7 @@ class SioApp(AppHandle, MainNamespace):
         self.server_events = ServerEvents(self.dispatcher)
         manager = create_manager(redis_url, cluster_timeout)
         manager.serve_server_events(self.server_events.run)
+        manager.observers = self.dispatcher.observers
         if validate_emits:
             manager.emit_check = EmitChecker(self.dispatcher.registry)
         #: Connection state recovery, when on.
@@ -199,6 +201,11 @@ class SioApp(AppHandle, MainNamespace):
         )
         if docs_url is not None:
             mount_docs(self.fastapi, self, docs_url, docs_dependencies)
+
+    @property
+    def observers(self) -> Observers:
+        """Those watching this app: the Admin UI, metrics, tracing."""
+        return self.dispatcher.observers
 
     @property
     def registry(self) -> dict[str, NamespaceRegistry]:

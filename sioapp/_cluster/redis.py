@@ -129,9 +129,12 @@ class RedisManager(ClusterLink):
         return RedisStore(self, options)
 
     async def broadcast(self, op: BroadcastOperator, data: list[Any]) -> None:
+        sent = self.observers.emitting(op.namespace, data) if self.observers else None
         frames = self.encode_event(op.namespace, await self.logged(op, data))
-        await self.send_frames(op.namespace, frames, op.rooms, op.except_rooms)
+        recipients = await self.send_frames(op.namespace, frames, op.rooms, op.except_rooms)
         await self._tell(op, "broadcast", frames=_frames_out(frames))
+        if sent is not None:
+            sent([sid for sid, _ in recipients])
 
     async def fetch_sockets(self, op: BroadcastOperator) -> list[RemoteSocket]:
         if op.local_only:

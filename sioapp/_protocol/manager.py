@@ -19,6 +19,7 @@ from socketio import packet as sio_packet
 
 from sioapp._protocol.broadcast import BroadcastAcks, BroadcastOperator, RemoteSocket, ServerAcks
 from sioapp._protocol.events import EmitCheck
+from sioapp._protocol.observers import Observers
 from sioapp._protocol.recovery import (
     ConnectionStateRecovery,
     MemoryStore,
@@ -69,6 +70,8 @@ class LocalManager(AsyncManager):  # type: ignore[misc]
         self.emit_check: EmitCheck | None = None
         #: Connection state recovery, when the app turned it on: broadcasts are logged.
         self.recovery: SessionKeeper | None = None
+        #: Those watching the server (Admin UI, metrics, tracing); told of room changes.
+        self.observers = Observers()
 
     def serve_server_events(self, handler: ServerEventHandler) -> None:
         """Run ``handler`` for each server-side event another server sends."""
@@ -82,17 +85,23 @@ class LocalManager(AsyncManager):  # type: ignore[misc]
     ) -> None:
         super().basic_enter_room(sid, namespace, room, eio_sid=eio_sid)
         if room is not None and room != sid:
-            self.socket_rooms.setdefault((namespace, sid), set()).add(room)
+            joined = self.socket_rooms.setdefault((namespace, sid), set())
+            if room not in joined:
+                joined.add(room)
+                if self.observers:
+                    self.observers.room_joined(namespace, room, sid)
 
     def basic_leave_room(self, sid: str, namespace: str, room: str | None) -> None:
         super().basic_leave_room(sid, namespace, room)
         if room is None or room == sid:
             return
         rooms = self.socket_rooms.get((namespace, sid))
-        if rooms is not None:
+        if rooms is not None and room in rooms:
             rooms.discard(room)
             if not rooms:
                 del self.socket_rooms[(namespace, sid)]
+            if self.observers:
+                self.observers.room_left(namespace, room, sid)
 
     def basic_disconnect(self, sid: str, namespace: str, **kwargs: Any) -> None:
         for room in list(self.socket_rooms.get((namespace, sid), ())):
@@ -175,16 +184,16 @@ class LocalManager(AsyncManager):  # type: ignore[misc]
         frames: Frames,
         rooms: Collection[str],
         except_rooms: Collection[str],
-    ) -> int:
-        """Queue an encoded packet for every selected local socket; how many got it.
+    ) -> list[tuple[str, str]]:
+        """Queue an encoded packet for every selected local socket; their ``(sid, eio_sid)``.
 
         The packet is encoded once for all recipients, and queued for each one
         without an await per recipient.
         """
         recipients = self.select(namespace, rooms, except_rooms)
-        if not recipients:
-            return 0
-        return self.server.eio.send_many((eio_sid for _, eio_sid in recipients), frames)
+        if recipients:
+            self.server.eio.send_many((eio_sid for _, eio_sid in recipients), frames)
+        return recipients
 
     # ---- server-wide operations; RedisManager extends each one to the other servers
 
@@ -199,8 +208,11 @@ class LocalManager(AsyncManager):  # type: ignore[misc]
 
     async def broadcast(self, op: BroadcastOperator, data: list[Any]) -> None:
         """Send the EVENT ``data`` to every socket ``op`` selects."""
+        sent = self.observers.emitting(op.namespace, data) if self.observers else None
         frames = self.encode_event(op.namespace, await self.logged(op, data))
-        await self.send_frames(op.namespace, frames, op.rooms, op.except_rooms)
+        recipients = await self.send_frames(op.namespace, frames, op.rooms, op.except_rooms)
+        if sent is not None:
+            sent([sid for sid, _ in recipients])
 
     async def logged(self, op: BroadcastOperator, data: list[Any]) -> list[Any]:
         """``data`` as it is sent to ``op``'s sockets: with its offset when connection state

@@ -26,6 +26,7 @@ from sioapp._protocol.codec import OrjsonPacket
 from sioapp._protocol.events import RESERVED_EVENTS, shown
 from sioapp._protocol.handshake import Handshake
 from sioapp._protocol.manager import LocalManager, engine_frames
+from sioapp._protocol.observers import OK, REFUSED, Finish
 from sioapp._protocol.reasons import DisconnectReason
 from sioapp._protocol.recovery import Claim, Missed, SessionKeeper
 from sioapp._protocol.recovery.replay import without_replayed
@@ -185,9 +186,13 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
         self, socket_id: str, eio_sid: str, namespace: str, data: list[Any]
     ) -> None:
         """Send an event to one socket, logged with its offset when recovery is on."""
+        observers = self.manager.observers
+        sent = observers.emitting(namespace, data) if observers else None
         if self.recovery is not None:
             data = await self.recovery.log(namespace, data, {socket_id}, frozenset())
         await self.send_packet(eio_sid, sio_packet.EVENT, namespace, data)
+        if sent is not None:
+            sent((socket_id,))
 
     async def close_connection(self, eio_sid: str, reason: DisconnectReason) -> None:
         """Close a whole Engine.IO connection; its sockets leave with ``reason``.
@@ -318,6 +323,8 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
         if resumed is not None and missed is not None:
             socket.resumed(resumed.data, missed.complete)
         self.sockets[sid] = socket
+        observers = self.manager.observers
+        finish: Finish | None = observers.connecting(socket) if observers else None
         refused = None
         if resumed is None or self.recovery is None or not self.recovery.options.skip_middlewares:
             refused = await self.dispatcher.connect(socket)
@@ -327,6 +334,8 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
             if refused is not None:
                 await self.send_packet(eio_sid, sio_packet.CONNECT_ERROR, namespace, refused)
             await self.manager.disconnect(sid, namespace, ignore_queue=True)
+            if finish is not None:
+                finish(REFUSED, None)
             return
         reply = {"sid": sid}
         if self.recovery is not None:
@@ -337,7 +346,12 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
             await self.manager.connect(sid, namespace)
             socket.arrived()
             await self.send_packet(eio_sid, sio_packet.CONNECT, namespace, reply)
+        if observers:
+            observers.room_joined(namespace, sid, sid)
+            observers.socket_connected(socket)
         await self.dispatcher.connected(socket)
+        if finish is not None:
+            finish(OK, None)
 
     async def _claim(self, namespace: str, auth: Any) -> tuple[Claim | None, Missed | None]:
         """The kept session the client asks to resume, with the events it missed; Nones
@@ -461,6 +475,10 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
             leaving = self._keeping(socket, reason) if self.recovery is not None else None
             await self.dispatcher.disconnect(socket, reason, leaving)
         await self.manager.disconnect(sid, namespace, ignore_queue=True)
+        observers = self.manager.observers
+        if socket is not None and observers:
+            observers.room_left(namespace, sid, sid)
+            observers.socket_disconnected(socket, reason)
 
     def _keeping(self, socket: Socket, reason: DisconnectReason) -> Callable[[], Awaitable[None]]:
         """What keeps a leaving socket's session, once its ``disconnecting`` handlers ran."""

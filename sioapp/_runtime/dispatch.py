@@ -18,6 +18,7 @@ from sioapp._di.container import EventResource, close_event_resources, event_res
 from sioapp._di.context import AppHandle, HandlerContext, current_context
 from sioapp._protocol.errors import ConnectionRefused, EventError, error_payload
 from sioapp._protocol.events import shown
+from sioapp._protocol.observers import OK, Finish, Observers
 from sioapp._protocol.reasons import DisconnectReason
 from sioapp._protocol.socket import Socket
 from sioapp._runtime.registry import EventHandler, NamespaceRegistry
@@ -58,6 +59,8 @@ class Dispatcher:
         #: The container's per-event resources, closed after each event.
         self.event_resources: tuple[EventResource, ...] = event_resources(container)
         self._packet_middlewares: dict[Callable[..., Any], Handler] = {}
+        #: Those watching the app (Admin UI, metrics, tracing), shared with its server.
+        self.observers = Observers()
 
     # ---- registration --------------------------------------------------------------
 
@@ -136,6 +139,10 @@ class Dispatcher:
         handler = registry.events.get(event)
         ctx = HandlerContext(self.app, socket, event, tuple(args))
         token = current_context.set(ctx)
+        finish: Finish | None = None
+        if self.observers:
+            finish = self.observers.event_received(socket, event, args)
+        outcome, error = OK, None
         try:
             chain = registry.packet_middlewares
             if chain or socket.packet_middlewares:
@@ -148,10 +155,12 @@ class Dispatcher:
             else:
                 await self._answer(socket, handler, ctx, args, ack_id)
         except Exception as exc:
-            await self._report(ctx, handler, exc, ack_id)
+            outcome, error = await self._report(ctx, handler, exc, ack_id), exc
         finally:
             await close_event_resources(self.event_resources)
             current_context.reset(token)
+            if finish is not None:
+                finish(outcome, error)
 
     # ---- running -------------------------------------------------------------------
 
@@ -206,7 +215,8 @@ class Dispatcher:
         handler: EventHandler | None,
         exc: Exception,
         ack_id: int | None,
-    ) -> None:
+    ) -> str:
+        """Log ``exc``, run the error handlers, tell the client; the error's code."""
         socket = ctx.socket
         assert socket is not None
         event = shown(ctx.event or "")
@@ -228,6 +238,8 @@ class Dispatcher:
             await socket.ack(ack_id, [payload])
         elif socket.connected:
             await socket.emit(EXCEPTION_EVENT, {"event": event, **payload})
+        code: str = payload["error"]["code"]
+        return code
 
     async def _run_handlers(self, handlers: Sequence[Handler], ctx: HandlerContext) -> None:
         """Run lifecycle handlers one after the other; a failure is logged and reported to
