@@ -135,6 +135,8 @@ def test_new_renders_a_project(project: Path, sioapp_cli: Invoke, template: Temp
     assert "sioapp>=" in pyproject
     assert 'title="My Chat",' in (root / "my_chat" / "app.py").read_text()
     assert "class AppContainer(Container)" in (root / "my_chat" / "container.py").read_text()
+    assert json.loads((root / "asyncapi.json").read_text())["info"]["title"] == "My Chat"
+    assert not list(root.rglob("__pycache__"))  # writing the contract left no bytecode
     assert "{{" not in "".join(path.read_text() for path in root.rglob("*") if path.is_file())
 
 

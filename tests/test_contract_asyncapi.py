@@ -11,7 +11,10 @@ import yaml
 from pydantic import BaseModel, Field
 
 from sioapp import Router, SioApp, Socket, contract
+from sioapp._protocol.errors import AuthValidationError
+from sioapp._runtime.dispatch import refusal
 from sioapp.contract.documents import documents
+from sioapp.contract.replies import CONNECT_ERROR_EXAMPLE, ConnectError
 
 from .contract.sample_app import create_app
 from .contract.tools import HERE, node_or_skip, run
@@ -76,7 +79,7 @@ def test_an_operation_per_event_in_each_direction(document: dict[str, Any]) -> N
         name = resolve(document, only["$ref"])["name"]
         seen.setdefault((channel["address"], operation["action"]), set()).add(name)
     for namespace, registry in app.registry.items():
-        assert seen.get((namespace, "receive"), set()) == set(registry.events)
+        assert seen[namespace, "receive"] == {*registry.events, "connect"}  # and the handshake
         assert seen[namespace, "send"] == {*registry.emitted, "exception"}
 
 
@@ -89,6 +92,7 @@ def test_every_reference_resolves_and_every_schema_is_used(document: dict[str, A
     used = {ref.removeprefix(prefix) for ref in found if ref.startswith(prefix)}
     assert used == set(schemas)
     assert {"Join", "Joined", "Profile-Input", "Profile-Output", "Color", "Level"} <= set(schemas)
+    assert {"Credentials", "AdminRole", "ConnectError", "AuthErrorData"} <= set(schemas)
     assert sum(key.startswith("Address") for key in schemas) == 1
 
 
@@ -163,7 +167,7 @@ def test_injected_parameters_never_appear(document: dict[str, Any]) -> None:
     profile = message(document, "root", "on.profile")["payload"]
     assert profile == {"$ref": "#/components/schemas/Profile-Input"}
     text = json.dumps(document)
-    for injected in ("greeting", "handshake", '"socket"', '"app"'):
+    for injected in ("greeting", '"handshake"', '"socket"', '"app"'):
         assert injected not in text
 
 
@@ -182,7 +186,11 @@ def test_the_error_reply_is_defined_once_and_every_reply_refers_to_it(
     assert set(body["required"]) == {"code", "message", "details"}
     detail = document["components"]["schemas"]["ErrorDetail"]
     assert set(detail["properties"]) == {"loc", "msg", "type"}
-    replies = [op["reply"] for op in document["operations"].values() if "reply" in op]
+    replies = [
+        operation["reply"]
+        for key, operation in document["operations"].items()
+        if "reply" in operation and not key.endswith(".connect")
+    ]
     assert len(replies) == 7
     for reply in replies:
         *_, last = reply["messages"]
@@ -225,6 +233,70 @@ def test_plain_and_named_emitted_events_follow_the_payload_convention(
     level = message(document, "admin", "emits.level_changed")
     assert level["payload"] == {"$ref": "#/components/schemas/Level"}
     assert document["operations"]["root.emits.whisper"]["action"] == "send"
+
+
+def test_the_typed_auth_of_connection_middleware_is_the_handshake(
+    document: dict[str, Any],
+) -> None:
+    handshake = message(document, "root", "connect")
+    assert handshake["payload"] == {"$ref": "#/components/schemas/Credentials"}
+    assert handshake["examples"] == [{"name": "example", "payload": {"token": ""}}]
+    credentials = document["components"]["schemas"]["Credentials"]
+    assert credentials["properties"]["token"]["description"] == "The token the server gave you."
+    # The app's middleware and the namespace's own both validate the auth of "/admin".
+    assert message(document, "admin", "connect")["payload"] == {
+        "allOf": [
+            {"$ref": "#/components/schemas/Credentials"},
+            {"$ref": "#/components/schemas/AdminRole"},
+        ]
+    }
+    assert message(document, "admin", "connect")["examples"][0]["payload"] == {
+        "token": "",
+        "role": "admin",
+    }
+    operation = document["operations"]["admin.connect"]
+    assert operation["action"] == "receive"
+    assert "refused with the reply's `connect_error`" in operation["description"]
+    [refusal] = operation["reply"]["messages"]
+    assert resolve(document, refusal["$ref"]) == {"$ref": "#/components/messages/ConnectError"}
+    connect_error = document["components"]["messages"]["ConnectError"]
+    assert connect_error["name"] == "connect_error"
+    assert connect_error["payload"] == {"$ref": "#/components/schemas/ConnectError"}
+
+
+def test_without_typed_auth_there_is_no_handshake() -> None:
+    app = SioApp()
+
+    @app.use
+    async def untyped(auth: Any, socket: Socket) -> None:  # any auth: nothing to document
+        return None
+
+    @app.use
+    async def unannotated(auth, socket: Socket) -> None:  # type: ignore[no-untyped-def]
+        return None
+
+    document = contract.asyncapi(app)
+    assert "connect" not in document["channels"]["root"]["messages"]
+    assert "ConnectError" not in document["components"]["messages"]
+    assert "ConnectError" not in document["components"]["schemas"]
+
+
+def test_the_refusal_of_an_invalid_auth_is_what_the_runtime_sends() -> None:
+    refused = refusal(AuthValidationError([{"loc": ["token"], "msg": "m", "type": "missing"}]))
+    assert ConnectError.model_validate(refused).data.details[0].loc == ["token"]
+    assert ConnectError.model_validate(CONNECT_ERROR_EXAMPLE).message == refused["message"]
+
+
+def test_auth_declared_after_the_first_document_is_documented() -> None:
+    app = SioApp()
+    assert "connect" not in contract.asyncapi(app)["channels"]["root"]["messages"]
+
+    @app.use
+    async def authenticate(auth: Job) -> None:
+        return None
+
+    handshake = contract.asyncapi(app)["channels"]["root"]["messages"]["connect"]
+    assert handshake["payload"] == {"$ref": "#/components/schemas/Job"}
 
 
 def test_yaml_is_the_same_document() -> None:

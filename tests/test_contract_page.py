@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from html.parser import HTMLParser
@@ -228,6 +229,39 @@ async def test_the_saved_page_works_offline(
     assert await tab.page.input_value("#try-url") == "http://127.0.0.1:8000"
     assert await tab.page.is_hidden("#downloads")
     assert tab.hosts() == {"file"}, tab.requests
+    assert tab.errors == []
+
+
+async def test_the_auth_editor_starts_from_each_namespace_example(
+    served: Served, browser: Callable[[], Awaitable[Browser]]
+) -> None:
+    url = await served(create_app())
+    tab = await browser()
+    page = tab.page
+    await page.goto(f"{url}/asyncapi")
+
+    async def auth() -> Any:
+        return json.loads(await page.input_value("#try-auth"))
+
+    handshake = page.locator('section[data-namespace="/admin"] article[data-event="connect"]')
+    assert "Credentials & AdminRole" in await handshake.inner_text()
+    assert await auth() == {"token": ""}
+    await handshake.locator("button.try-auth").click()
+    assert await page.input_value("#try-namespace") == "/admin"
+    assert await auth() == {"token": "", "role": "admin"}
+    await page.click("#try-connect")  # the example auth is well-formed, but not a known token
+    await page.wait_for_selector('#try-status[data-state="error"]')
+    assert await page.inner_text("#try-status") == "Refused: unknown token"
+
+    await page.fill("#try-auth", f'{{"token": "{TOKEN}", "role": "owner"}}')
+    await page.select_option("#try-namespace", "/")
+    assert await auth() == {"token": TOKEN, "role": "owner"}  # what the user wrote stays
+    await page.select_option("#try-namespace", "/admin")
+    await page.click("#try-connect")
+    await page.wait_for_selector('#try-status[data-state="error"]')
+    assert await page.inner_text("#try-status") == "Refused: Invalid auth"
+    refusal = await page.inner_text('#try-log li[data-kind="connect_error"] >> nth=0')
+    assert '"validation_error"' in refusal and '"role"' in refusal
     assert tab.errors == []
 
 

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
 from sioapp import Router, SioApp, contract
 from sioapp.contract.typescript import events_prefix
@@ -112,6 +113,46 @@ def test_reserved_words_and_odd_names_are_escaped() -> None:
     assert '"new-item": (new_: string, delete_?: number) => void;' in contract.typescript(app)
 
 
+def test_the_auth_type_is_named_after_the_namespace() -> None:
+    types = contract.typescript(create_app())
+    assert "export type Auth = Credentials;" in types
+    assert "export type AdminAuth = Credentials & AdminRole;" in types
+    assert '// const auth: Auth = {"token": ""};' in types
+    assert "= io(url, { auth });" in types
+
+
+class Auth(BaseModel):
+    token: str
+
+
+class Other(BaseModel):
+    key: str
+
+
+def test_a_model_called_auth_is_the_auth_type_or_keeps_its_name() -> None:
+    def app_with(auth_type: type[BaseModel]) -> SioApp:
+        app = SioApp()
+        router = Router()
+
+        @router.on("ping")
+        async def ping(auth: Auth) -> None:  # a payload called auth: not the handshake
+            return None
+
+        async def authenticate(auth: BaseModel) -> None:
+            return None
+
+        authenticate.__annotations__ = {"auth": auth_type}
+        app.use(authenticate)
+        app.include_router(router)
+        return app
+
+    itself = contract.typescript(app_with(Auth))
+    assert "export interface Auth {" in itself and "export type Auth " not in itself
+    other = contract.typescript(app_with(Other))
+    assert "export interface Auth {" in other
+    assert "export type HandshakeAuth = Other;" in other
+
+
 def compile_client(tmp_path: Path, client: str) -> str:
     """Run tsc on ``client`` beside the generated ``events.ts``; its output, '' when it passes."""
     node = node_or_skip("typescript", "socket.io-client")
@@ -126,7 +167,7 @@ def compile_client(tmp_path: Path, client: str) -> str:
 def test_a_typed_client_compiles_and_its_wrong_calls_do_not(tmp_path: Path) -> None:
     # Each `@ts-expect-error` line of typed-client.ts must fail to compile, else tsc fails.
     client = (HERE / "typed-client.ts").read_text()
-    assert len(re.findall(r"^ *// @ts-expect-error ", client, re.MULTILINE)) == 16
+    assert len(re.findall(r"^ *// @ts-expect-error ", client, re.MULTILINE)) == 18
     assert compile_client(tmp_path, client) == ""
 
 

@@ -87,6 +87,9 @@ class Param:
     annotation: Any = None
     #: Why the parameter cannot be bound, unless it is the user.
     unbound: str | None = None
+    #: Connection middleware's ``auth``: the type the handshake's auth is validated as,
+    #: None when any auth is accepted (no annotation, or ``Any``).
+    auth_type: Any = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,11 +251,12 @@ class _Analysis:
                 )
             return Param(name, positional, getter=lambda ctx: ctx.reason)
         if kind is HandlerKind.CONNECTION_MIDDLEWARE and name == AUTH_PARAMETER:
+            auth_type = None if annotation in (parameter.empty, Any) else annotation
             try:
-                getter = _auth_getter(Any if annotation is parameter.empty else annotation)
+                getter = _auth_getter(Any if auth_type is None else auth_type)
             except PydanticUserError as exc:
                 raise self.refuse(name, f"cannot be validated: {str(exc).splitlines()[0]}") from exc
-            return Param(name, positional, getter=getter)
+            return Param(name, positional, getter=getter, auth_type=auth_type)
         if isinstance(plain, type) and issubclass(plain, BaseException):
             if kind is not HandlerKind.ERROR:
                 raise self.refuse(name, "asks for an exception outside an error handler")

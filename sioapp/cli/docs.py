@@ -23,6 +23,7 @@ class DocsFormat(enum.StrEnum):
     YAML = "yaml"
     HTML = "html"
     TS = "ts"
+    PYTHON = "python"
 
 
 RENDERERS: dict[DocsFormat, Callable[[SioApp], str]] = {
@@ -30,6 +31,7 @@ RENDERERS: dict[DocsFormat, Callable[[SioApp], str]] = {
     DocsFormat.YAML: contract.asyncapi_yaml,
     DocsFormat.HTML: contract.html,
     DocsFormat.TS: contract.typescript,
+    DocsFormat.PYTHON: contract.python_client,
 }
 
 

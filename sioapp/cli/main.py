@@ -1,4 +1,4 @@
-"""The ``sioapp`` command: ``new``, ``run``, ``docs``, ``docs serve`` and ``events``."""
+"""The ``sioapp`` command: ``new``, ``run``, ``docs``, ``docs serve``, ``events`` and ``diff``."""
 
 from __future__ import annotations
 
@@ -14,13 +14,15 @@ from typer.core import TyperGroup
 import sioapp
 from sioapp._app.cluster import REDIS_URL_ENV
 from sioapp.cli.console import CliError, out, report
+from sioapp.cli.diff import FailOn, compare_sources
 from sioapp.cli.discovery import AppTarget, find_app
 from sioapp.cli.docs import DocsFormat, docs_site, render
 from sioapp.cli.events import events_table
 from sioapp.cli.gc import DEFAULT_GC_THRESHOLD
 from sioapp.cli.runner import RunOptions, check_options, serve, serve_asgi
-from sioapp.cli.scaffold import Project, Template
+from sioapp.cli.scaffold import Project, Template, write_contract
 from sioapp.cli.scaffold import render as render_template
+from sioapp.contract.diff import ReportFormat
 
 __all__ = ["app"]
 
@@ -132,7 +134,7 @@ def new(
     """Create a project from a template.
 
     The project has an app, a container, a router of typed events, tests that
-    serve it for real, and a README.
+    serve it for real, its event contract (asyncapi.json, checked by a test) and a README.
     """
     project = Project.named(name)
     if not no_input:
@@ -145,6 +147,7 @@ def new(
             )
     written = render_template(template or Template.MINIMAL, project, parent)
     directory = parent / project.name
+    written.append(write_contract(directory))
     out.print(
         Text.assemble(
             ("Created ", "green"),
@@ -223,13 +226,16 @@ def run(
 def docs(
     target: AppArgument = None,
     fmt: Annotated[
-        DocsFormat, typer.Option("--format", "-f", help="AsyncAPI JSON/YAML, HTML or TypeScript.")
+        DocsFormat,
+        typer.Option(
+            "--format", "-f", help="AsyncAPI JSON/YAML, HTML, TypeScript or a Python client."
+        ),
     ] = DocsFormat.JSON,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")
     ] = None,
 ) -> None:
-    """Export the event contract: AsyncAPI 3.0, HTML or TypeScript."""
+    """Export the event contract: AsyncAPI 3.0, HTML, TypeScript or a typed Python client."""
     text = render(_find(target).app, fmt)
     if output is None:
         typer.echo(text, nl=False)
@@ -261,3 +267,29 @@ def docs_serve(
 def events(target: AppArgument = None) -> None:
     """List every event with its namespace, direction, payload and ack."""
     out.print(events_table(_find(target).app))
+
+
+@app.command(
+    epilog="Exit status: 0 without changes at the --fail-on level or above, 1 with, 2 for "
+    "input that is neither an AsyncAPI 3.0 document nor an app."
+)
+def diff(
+    old: Annotated[
+        str, typer.Argument(metavar="OLD", help="A JSON or YAML AsyncAPI document, or an APP.")
+    ],
+    new: Annotated[
+        str, typer.Argument(metavar="NEW", help="A JSON or YAML AsyncAPI document, or an APP.")
+    ],
+    fmt: Annotated[
+        ReportFormat,
+        typer.Option("--format", "-f", help="Text, JSON, or Markdown for a pull request."),
+    ] = ReportFormat.TEXT,
+    fail_on: Annotated[
+        FailOn, typer.Option(help="The least serious change that makes the command fail.")
+    ] = FailOn.BREAKING,
+) -> None:
+    """Compare two event contracts: every change, its direction and whether it breaks old
+    clients (breaking), not (compatible) or only documents (info)."""
+    text, status = compare_sources(old, new, fmt, fail_on, Path.cwd())
+    typer.echo(text, nl=False)
+    raise typer.Exit(status)

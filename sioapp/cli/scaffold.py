@@ -1,10 +1,13 @@
-"""Rendering a project template into a new directory.
+"""Rendering a project template into a new directory, then writing its event contract.
 
 A template is a folder of ``templates/<name>/`` (shipped in the wheel as
 ``sioapp/_templates``). Files ending in ``.jinja`` are rendered with Jinja2 and
 lose the suffix; they see ``name``, ``package``, ``title`` and ``sioapp_version``,
 and the ``quoted`` filter for string literals. A path part named ``__package__``
 becomes the project's package name. Everything else is copied as is.
+
+The project's ``asyncapi.json`` is then written by ``sioapp docs`` run in the new
+directory, in a process of its own, as the project's test that checks it will read it.
 """
 
 from __future__ import annotations
@@ -12,8 +15,10 @@ from __future__ import annotations
 import enum
 import json
 import keyword
+import os
 import re
 import shutil
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,9 +28,11 @@ from jinja2 import Environment, StrictUndefined
 import sioapp
 from sioapp.cli.console import CliError, UsageProblem
 
-__all__ = ["Project", "Template", "render", "templates_root"]
+__all__ = ["CONTRACT_FILE", "Project", "Template", "render", "templates_root", "write_contract"]
 
 PACKAGE_PLACEHOLDER = "__package__"
+#: The checked-in event contract of a new project.
+CONTRACT_FILE = "asyncapi.json"
 JINJA_SUFFIX = ".jinja"
 #: A project name: also a valid distribution name, and a package name once '-' is '_'.
 NAME = re.compile(r"[A-Za-z]([A-Za-z0-9_-]*[A-Za-z0-9])?")
@@ -124,3 +131,16 @@ def render(template: Template, project: Project, parent: Path) -> list[Path]:
             shutil.copyfile(path, destination)
         written.append(destination)
     return sorted(written)
+
+
+def write_contract(directory: Path) -> Path:
+    """Write the event contract of the project in ``directory`` to its `CONTRACT_FILE`."""
+    command = [sys.executable, "-m", "sioapp.cli", "docs", "--format", "json", "-o", CONTRACT_FILE]
+    environment = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}  # leave no __pycache__ behind
+    result = subprocess.run(
+        command, cwd=directory, env=environment, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        why = (result.stderr.strip().splitlines() or ["no output"])[-1].removeprefix("Error: ")
+        raise CliError(f"cannot write {directory / CONTRACT_FILE}: {why}")
+    return directory / CONTRACT_FILE

@@ -1,4 +1,4 @@
-"""The event contract of a `sioapp.SioApp`: AsyncAPI 3.0, TypeScript and an HTML page.
+"""The event contract of a `sioapp.SioApp`: AsyncAPI 3.0, TypeScript, Python and an HTML page.
 
 Everything is generated from ``app.registry`` only, built on first use and cached
 per app::
@@ -8,7 +8,10 @@ per app::
     document = contract.asyncapi(app)       # dict, AsyncAPI 3.0.0
     text = contract.asyncapi_yaml(app)      # the same document as YAML
     types = contract.typescript(app)        # for socket.io-client's Socket<...>
+    client = contract.python_client(app)    # a typed python-socketio client module
     page = contract.html(app)               # a self-contained page with a "try it" panel
+
+`sioapp.contract.diff` compares two contracts and says which changes break clients.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import Any
 from sioapp.contract.documents import documents
 from sioapp.contract.source import Documented
 
-__all__ = ["asyncapi", "asyncapi_json", "asyncapi_yaml", "html", "typescript"]
+__all__ = ["asyncapi", "asyncapi_json", "asyncapi_yaml", "html", "python_client", "typescript"]
 
 
 def asyncapi(app: Documented) -> dict[str, Any]:
@@ -41,6 +44,12 @@ def typescript(app: Documented) -> str:
     """TypeScript declarations: one interface per model, and per namespace
     ``ServerToClientEvents`` / ``ClientToServerEvents`` for socket.io-client."""
     return documents(app).typescript
+
+
+def python_client(app: Documented) -> str:
+    """A Python module: pydantic models and one typed client class per namespace, over
+    python-socketio's ``AsyncClient``."""
+    return documents(app).python
 
 
 def html(app: Documented) -> str:

@@ -5,20 +5,28 @@ event is a ``receive`` operation whose ack, when the handler declares a return
 type, is the operation's ``reply`` (the ack message or the shared error reply);
 each ``emits`` event is a ``send`` operation. Channel message keys are ``on.<event>``,
 ``on.<event>.ack`` and ``emits.<event>``; messages carry the event name as ``name``.
+
+A namespace whose connection middleware types the handshake's ``auth`` has one more
+``receive`` operation, ``connect`` (no event may take that name): its message is the
+``auth`` the client connects with, its reply the ``connect_error`` of an auth that
+does not match.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from sioapp.contract.model import Ack, Contract, Direction, Event, Namespace
-from sioapp.contract.replies import ERROR_EXAMPLE
+from sioapp.contract.model import Ack, Contract, Direction, Event, Handshake, Namespace
+from sioapp.contract.replies import CONNECT_ERROR_EXAMPLE, ERROR_EXAMPLE
 
 __all__ = [
     "ASYNCAPI_VERSION",
+    "CONNECT_ERROR_MESSAGE",
     "ERROR_MESSAGE",
+    "HANDSHAKE_MESSAGE",
     "channel_keys",
     "message_keys",
     "render_asyncapi",
@@ -27,6 +35,10 @@ __all__ = [
 ASYNCAPI_VERSION = "3.0.0"
 #: Key of the error reply in ``components.messages`` and in every channel that has replies.
 ERROR_MESSAGE = "ErrorReply"
+#: Key and name of the handshake's auth message in a channel, and of its operation.
+HANDSHAKE_MESSAGE = "connect"
+#: Key of the refused handshake's ``connect_error`` in ``components.messages`` and channels.
+CONNECT_ERROR_MESSAGE = "ConnectError"
 
 _WS_SCHEMES = {"http": "ws", "https": "wss", "ws": "ws", "wss": "wss"}
 
@@ -110,12 +122,45 @@ def channel_keys(contract: Contract) -> list[str]:
     ]
 
 
+def _handshake_message(auth: Handshake) -> dict[str, Any]:
+    message: dict[str, Any] = {
+        "name": HANDSHAKE_MESSAGE,
+        "title": "Handshake auth",
+        "summary": "What the client sends as `auth` when it connects: `io(url, { auth })`.",
+        "payload": auth.schema,
+    }
+    if auth.example is not None:
+        message["examples"] = [{"name": "example", "payload": auth.example}]
+    return message
+
+
+def _handshake_operation(
+    channel_ref: dict[str, str], message_ref: Callable[[str], dict[str, str]]
+) -> dict[str, Any]:
+    return {
+        "action": Direction.CLIENT_TO_SERVER.value,
+        "channel": channel_ref,
+        "title": HANDSHAKE_MESSAGE,
+        "summary": "Connect to the namespace with the handshake's auth.",
+        "description": "Connection middleware validates `auth` as its type: an auth that does "
+        "not match is refused with the reply's `connect_error`. Middleware may also refuse "
+        "clients for reasons of its own, with messages the contract cannot know.",
+        "messages": [message_ref(HANDSHAKE_MESSAGE)],
+        "reply": {"channel": channel_ref, "messages": [message_ref(CONNECT_ERROR_MESSAGE)]},
+    }
+
+
 def _channel(namespace: Namespace, key: str, operations: dict[str, Any]) -> dict[str, Any]:
     channel_ref = {"$ref": f"#/channels/{key}"}
     messages: dict[str, Any] = {}
 
     def message_ref(message_key: str) -> dict[str, str]:
         return {"$ref": f"#/channels/{key}/messages/{message_key}"}
+
+    if namespace.auth is not None:
+        messages[HANDSHAKE_MESSAGE] = _handshake_message(namespace.auth)
+        messages[CONNECT_ERROR_MESSAGE] = {"$ref": f"#/components/messages/{CONNECT_ERROR_MESSAGE}"}
+        operations[f"{key}.{HANDSHAKE_MESSAGE}"] = _handshake_operation(channel_ref, message_ref)
 
     for event, message_key in zip(namespace.events, message_keys(namespace), strict=True):
         messages[message_key] = _message(event)
@@ -143,6 +188,29 @@ def _channel(namespace: Namespace, key: str, operations: dict[str, Any]) -> dict
     }
 
 
+def _component_messages(contract: Contract) -> dict[str, Any]:
+    messages: dict[str, Any] = {
+        ERROR_MESSAGE: {
+            "name": "error",
+            "title": "Error reply",
+            "summary": "The ack of any event that failed.",
+            "payload": contract.error_reply,
+            "examples": [
+                {"name": "validation error", "payload": ERROR_EXAMPLE.model_dump(mode="json")}
+            ],
+        }
+    }
+    if contract.connect_error is not None:
+        messages[CONNECT_ERROR_MESSAGE] = {
+            "name": "connect_error",
+            "title": "Invalid auth",
+            "summary": "The refusal of a handshake whose auth does not match its type.",
+            "payload": contract.connect_error,
+            "examples": [{"name": "invalid auth", "payload": CONNECT_ERROR_EXAMPLE}],
+        }
+    return messages
+
+
 def render_asyncapi(contract: Contract) -> dict[str, Any]:
     """The AsyncAPI 3.0.0 document of ``contract``, as plain JSON-ready data."""
     info: dict[str, Any] = {"title": contract.title, "version": contract.version}
@@ -162,21 +230,5 @@ def render_asyncapi(contract: Contract) -> dict[str, Any]:
         },
         "channels": channels,
         "operations": operations,
-        "components": {
-            "schemas": contract.schemas,
-            "messages": {
-                ERROR_MESSAGE: {
-                    "name": "error",
-                    "title": "Error reply",
-                    "summary": "The ack of any event that failed.",
-                    "payload": contract.error_reply,
-                    "examples": [
-                        {
-                            "name": "validation error",
-                            "payload": ERROR_EXAMPLE.model_dump(mode="json"),
-                        }
-                    ],
-                }
-            },
-        },
+        "components": {"schemas": contract.schemas, "messages": _component_messages(contract)},
     }

@@ -1,15 +1,16 @@
 """Reading the app's registry into a `Contract`.
 
 Only the registry is read: handlers' analysed signatures, their return annotations,
-the arguments of ``emits`` declarations, routers' tags and docstrings. Every JSON
-Schema comes from one pydantic generation pass, so models used in several places are
-defined once.
+the arguments of ``emits`` declarations, the typed ``auth`` of connection middleware,
+routers' tags and docstrings. Every JSON Schema comes from one pydantic generation
+pass, so models used in several places are defined once.
 """
 
 from __future__ import annotations
 
 import contextlib
 import inspect
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ from pydantic import TypeAdapter, ValidationError
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue
 from pydantic_core import PydanticSerializationError, core_schema, to_jsonable_python
 
+from sioapp._di.calling import Handler
 from sioapp._runtime.registry import EventHandler, NamespaceRegistry
 from sioapp._runtime.router import EmittedEvent
 from sioapp.contract.examples import NO_EXAMPLE, example_of
@@ -28,10 +30,11 @@ from sioapp.contract.model import (
     Contract,
     Direction,
     Event,
+    Handshake,
     JsonSchema,
     Namespace,
 )
-from sioapp.contract.replies import EXCEPTION_EVENT, ErrorReply, ExceptionEvent
+from sioapp.contract.replies import EXCEPTION_EVENT, ConnectError, ErrorReply, ExceptionEvent
 from sioapp.contract.source import Documented
 
 __all__ = ["build"]
@@ -85,16 +88,22 @@ class _Schemas:
             typed.generated = schemas[index, typed.mode]
         self.definitions = definitions.get("$defs", {})
 
-    def example(self, typed: _Typed) -> Any:
-        """An example for ``typed`` that its adapter accepts, or NO_EXAMPLE."""
-        value = example_of(typed.schema, self.definitions)
+    def example(self, *typed: _Typed) -> Any:
+        """An example that the adapter of every ``typed`` accepts, or NO_EXAMPLE."""
+        value = example_of(_all_of([each.schema for each in typed]), self.definitions)
         if value is NO_EXAMPLE:
             return NO_EXAMPLE
         try:
-            typed.adapter.validate_json(orjson.dumps(value))
+            for each in typed:
+                each.adapter.validate_json(orjson.dumps(value))
         except (ValidationError, TypeError):
             return NO_EXAMPLE
         return value
+
+
+def _all_of(schemas: list[JsonSchema]) -> JsonSchema:
+    """The only schema of ``schemas``, or an ``allOf`` of them."""
+    return schemas[0] if len(schemas) == 1 else {"allOf": schemas}
 
 
 def _docs(doc: str | None) -> tuple[str | None, str | None]:
@@ -235,6 +244,26 @@ def _drafts(registry: NamespaceRegistry, schemas: _Schemas, exception: _Typed) -
     return drafts
 
 
+def _auth_types(middlewares: Iterable[Handler]) -> list[Any]:
+    """The distinct types connection middleware validates the handshake's ``auth`` as."""
+    found: list[Any] = []
+    for middleware in middlewares:
+        for param in middleware.dependant.params:
+            if param.auth_type is not None and param.auth_type not in found:
+                found.append(param.auth_type)
+    return found
+
+
+def _handshake(typed: list[_Typed], schemas: _Schemas) -> Handshake | None:
+    if not typed:
+        return None
+    example = schemas.example(*typed)
+    return Handshake(
+        schema=_all_of([each.schema for each in typed]),
+        example=None if example is NO_EXAMPLE else example,
+    )
+
+
 def build(app: Documented) -> Contract:
     """The contract of ``app``, read from its registry."""
     schemas = _Schemas()
@@ -243,6 +272,14 @@ def build(app: Documented) -> Contract:
     drafts = {
         name: _drafts(registry, schemas, exception_event) for name, registry in app.registry.items()
     }
+    auths = {
+        name: [
+            schemas.add(auth_type, "validation")
+            for auth_type in _auth_types([*app.connect_middlewares, *registry.connect_middlewares])
+        ]
+        for name, registry in app.registry.items()
+    }
+    connect_error = schemas.add(ConnectError, "serialization") if any(auths.values()) else None
     schemas.generate()
     return Contract(
         title=app.title,
@@ -251,9 +288,14 @@ def build(app: Documented) -> Contract:
         servers=dict(app.servers) or DEFAULT_SERVERS,
         socketio_path=app.socketio_path,
         namespaces=tuple(
-            Namespace(name, tuple(draft.finish(schemas) for draft in namespace_drafts))
+            Namespace(
+                name,
+                tuple(draft.finish(schemas) for draft in namespace_drafts),
+                _handshake(auths[name], schemas),
+            )
             for name, namespace_drafts in drafts.items()
         ),
         schemas=schemas.definitions,
         error_reply=error_reply.schema,
+        connect_error=connect_error.schema if connect_error is not None else None,
     )

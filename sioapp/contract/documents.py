@@ -11,6 +11,7 @@ import orjson
 from sioapp.contract.asyncapi import render_asyncapi
 from sioapp.contract.build import build
 from sioapp.contract.model import Contract
+from sioapp.contract.pyclient import render_python
 from sioapp.contract.source import Documented
 from sioapp.contract.typescript import render_typescript
 
@@ -43,6 +44,10 @@ class Documents:
         return render_typescript(self.contract)
 
     @cached_property
+    def python(self) -> str:
+        return render_python(self.contract)
+
+    @cached_property
     def html(self) -> str:
         from sioapp.contract.page import render_html  # imports jinja2, only when asked for
 
@@ -53,7 +58,8 @@ _cache: weakref.WeakKeyDictionary[Documented, Documents] = weakref.WeakKeyDictio
 
 
 def _fingerprint(app: Documented) -> tuple[Any, ...]:
-    """What the contract depends on: app metadata and the routers of each namespace."""
+    """What the contract depends on: app metadata, the app's connection middleware and the
+    routers of each namespace."""
     namespaces = tuple(
         (name, tuple(id(router) for router in registry.routers), len(registry.events))
         for name, registry in app.registry.items()
@@ -64,6 +70,7 @@ def _fingerprint(app: Documented) -> tuple[Any, ...]:
         app.description,
         tuple(app.servers.items()),
         app.socketio_path,
+        len(app.connect_middlewares),
         namespaces,
     )
 

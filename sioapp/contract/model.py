@@ -17,6 +17,7 @@ __all__ = [
     "Contract",
     "Direction",
     "Event",
+    "Handshake",
     "JsonSchema",
     "Namespace",
 ]
@@ -103,11 +104,26 @@ class Event:
 
 
 @dataclass(frozen=True, slots=True)
+class Handshake:
+    """What a client sends as ``auth`` when it connects to a namespace, as the typed ``auth``
+    of its connection middleware declares it.
+
+    ``schema`` is the schema of the one declared type, or an ``allOf`` when several
+    middlewares declare one; ``example`` is a value they all accept, or None.
+    """
+
+    schema: JsonSchema
+    example: Any = None
+
+
+@dataclass(frozen=True, slots=True)
 class Namespace:
-    """The events of one namespace, in registration order, client-to-server first."""
+    """The events of one namespace, in registration order, client-to-server first, and its
+    handshake's auth when connection middleware declares its type."""
 
     name: str
     events: tuple[Event, ...]
+    auth: Handshake | None = None
 
     def by_direction(self, direction: Direction) -> tuple[Event, ...]:
         return tuple(event for event in self.events if event.direction is direction)
@@ -125,3 +141,5 @@ class Contract:
     namespaces: tuple[Namespace, ...]
     schemas: dict[str, JsonSchema]
     error_reply: JsonSchema
+    #: The ``connect_error`` of a refused handshake auth; None when no namespace types its auth.
+    connect_error: JsonSchema | None = None

@@ -94,6 +94,11 @@ def _type_html(writer: TypeWriter, schema: JsonSchema) -> Markup:
     )
 
 
+def _anchor(schema: JsonSchema) -> str:
+    """The schema section's anchor of a ``$ref`` schema."""
+    return str(schema.get("$ref", "")).removeprefix(REF_PREFIX)
+
+
 def _inline(text: str) -> Markup:
     """``text`` for an inline ``<script>`` or ``<style>``, which it must not close."""
     if re.search(r"</(script|style)|<!--", text, re.IGNORECASE):
@@ -120,6 +125,13 @@ def _sections(contract: Contract, writer: TypeWriter, error_reply: str) -> list[
     return sections
 
 
+def _auth_example(namespace: Namespace) -> Any:
+    """What the auth editor starts with in ``namespace``: its example, else ``{}``."""
+    if namespace.auth is None or namespace.auth.example is None:
+        return {}
+    return namespace.auth.example
+
+
 def _page_data(contract: Contract) -> str:
     """What the page's script needs, as JSON safe inside a ``<script>`` element."""
     data = {
@@ -132,6 +144,7 @@ def _page_data(contract: Contract) -> str:
                     {"name": event.name, "example": event.example or []}
                     for event in namespace.by_direction(Direction.CLIENT_TO_SERVER)
                 ],
+                "auth": _auth_example(namespace),
             }
             for namespace in contract.namespaces
         ],
@@ -168,7 +181,8 @@ def render_html(contract: Contract) -> str:
             contract=contract,
             sections=_sections(contract, writer, error_reply),
             type_of=functools.partial(_type_html, writer),
-            error_anchor=contract.error_reply["$ref"].removeprefix(REF_PREFIX),
+            error_anchor=_anchor(contract.error_reply),
+            connect_error_anchor=_anchor(contract.connect_error or {}),
             policy=content_security_policy(),
             style=_inline(asset(_STYLE)),
             scripts=[_inline(asset(script)) for script in _SCRIPTS],

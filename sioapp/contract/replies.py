@@ -1,16 +1,25 @@
 """The shape of the errors the runtime sends (``sioapp._protocol.errors.error_payload``), as models.
 
-They document the error reply every acknowledged event may get, and the
-``exception`` event sent when the client asked for no ack.
+They document the error reply every acknowledged event may get, the
+``exception`` event sent when the client asked for no ack, and the
+``connect_error`` of a handshake whose typed ``auth`` does not match.
 """
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
+from sioapp._protocol.errors import AuthValidationError
+from sioapp._runtime.dispatch import refusal
+
 __all__ = [
+    "CONNECT_ERROR_EXAMPLE",
     "ERROR_EXAMPLE",
     "EXCEPTION_EVENT",
+    "AuthErrorData",
+    "ConnectError",
     "ErrorBody",
     "ErrorDetail",
     "ErrorReply",
@@ -71,4 +80,32 @@ ERROR_EXAMPLE = ErrorReply(
         message="Invalid event payload",
         details=[ErrorDetail(loc=["req", "room"], msg="Field required", type="missing")],
     )
+)
+
+
+class AuthErrorData(BaseModel):
+    """Why the handshake's ``auth`` was refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: Literal["validation_error"]
+    details: list[ErrorDetail]
+
+
+class ConnectError(BaseModel):
+    """The ``connect_error`` of a client whose handshake ``auth`` does not match its type.
+
+    Connection middleware that refuses a client itself, with ``ConnectionRefused(message,
+    data)``, sends its own message and data, which the contract cannot know.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    message: Literal["Invalid auth"]
+    data: AuthErrorData
+
+
+#: The ``connect_error`` of a handshake whose ``auth`` lacks ``token``, as the runtime sends it.
+CONNECT_ERROR_EXAMPLE: dict[str, Any] = refusal(
+    AuthValidationError([{"loc": ["token"], "msg": "Field required", "type": "missing"}])
 )

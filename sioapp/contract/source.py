@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
+from sioapp._di.calling import Handler
 from sioapp._runtime.registry import NamespaceRegistry
 
 __all__ = ["Documented"]
@@ -32,3 +33,7 @@ class Documented(Protocol):
     @property
     def registry(self) -> Mapping[str, NamespaceRegistry]:
         """Every namespace's handlers."""
+
+    @property
+    def connect_middlewares(self) -> Sequence[Handler]:
+        """The connection middleware of every namespace (``app.use``)."""

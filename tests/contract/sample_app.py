@@ -3,7 +3,8 @@
 Several namespaces, nested/optional/union/enum models, several positional
 arguments, defaults, ``*args``, tuple acks, events without arguments, aliases,
 injected parameters, ``emits`` declarations (a model, a plain type, named arguments),
-docstrings and router tags.
+a typed handshake auth (the app's, and one more for ``/admin``), docstrings and
+router tags.
 """
 
 from __future__ import annotations
@@ -105,6 +106,16 @@ class Banned(BaseModel):
     level: Level
 
 
+class Credentials(BaseModel):
+    """What every client connects with."""
+
+    token: str = Field(default="", description="The token the server gave you.")
+
+
+class AdminRole(BaseModel):
+    role: Literal["admin", "moderator"] = "admin"
+
+
 class Tick(BaseModel):
     at: float
 
@@ -135,9 +146,13 @@ def create_app(**options: Any) -> SioApp:
     metrics.emits("tick")(Tick)
 
     @app.use
-    async def authenticate(handshake: Handshake) -> None:
-        if handshake.auth.get("token") != TOKEN:
+    async def authenticate(auth: Credentials) -> None:
+        if auth.token != TOKEN:
             raise ConnectionRefused("unknown token", data={"code": "unauthorized"})
+
+    @admin.use
+    async def staff_only(auth: AdminRole, socket: Socket) -> None:
+        socket.data["role"] = auth.role
 
     @chat.on("join")
     async def join(req: Join, socket: Socket, app: SioApp) -> Joined:
@@ -157,7 +172,7 @@ def create_app(**options: Any) -> SioApp:
         await socket.to(to).emit(PrivateMessage(sender=socket.id, text=text))
 
     @chat.on("ping")
-    async def ping() -> str:
+    async def ping(handshake: Handshake) -> str:
         """Answers "pong"."""
         return "pong"
 

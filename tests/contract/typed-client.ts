@@ -3,8 +3,10 @@
 // wrong call that must not compile (tsc reports an unused directive otherwise).
 import { io, type Socket } from "socket.io-client";
 import type {
+  AdminAuth,
   AdminClientToServerEvents,
   AdminServerToClientEvents,
+  Auth,
   BanResult,
   ClientToServerEvents,
   ErrorReply,
@@ -18,9 +20,14 @@ import type {
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 
 const url = "http://127.0.0.1:1";
-const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(url, { autoConnect: false });
+const auth: Auth = { token: "let-me-in" };
+const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(url, {
+  autoConnect: false,
+  auth,
+});
 const admin: Socket<AdminServerToClientEvents, AdminClientToServerEvents> = io(`${url}/admin`, {
   autoConnect: false,
+  auth: { token: "let-me-in", role: "moderator" } satisfies AdminAuth,
 });
 const metrics: Socket<MetricsV2ServerToClientEvents, MetricsV2ClientToServerEvents> = io(
   `${url}/metrics-v2`,
@@ -120,4 +127,8 @@ export async function main(): Promise<void> {
   socket.emit("whisper", "someone", "hi");
   // @ts-expect-error "/admin" does not emit "tick"
   admin.on("tick", () => {});
+  // @ts-expect-error the token is a string
+  io(url, { auth: { token: 1 } satisfies Auth });
+  // @ts-expect-error "owner" is no role of "/admin"
+  io(`${url}/admin`, { auth: { token: "let-me-in", role: "owner" } satisfies AdminAuth });
 }

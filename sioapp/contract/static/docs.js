@@ -29,7 +29,14 @@
     return element;
   };
 
-  const events = () => contract.namespaces.find((ns) => ns.name === namespace.value).events;
+  const current = () => contract.namespaces.find((ns) => ns.name === namespace.value);
+  const events = () => current().events;
+  let authEdited = false;
+
+  /** The namespace's example auth, until the user writes their own. */
+  function showAuth() {
+    if (!authEdited) auth.value = JSON.stringify(current().auth, null, 2);
+  }
 
   function showExample() {
     const event = events().find((candidate) => candidate.name === eventSelect.value);
@@ -43,6 +50,10 @@
 
   namespace.replaceChildren(...contract.namespaces.map((ns) => option(ns.name)));
   listEvents();
+  showAuth();
+  auth.addEventListener("input", () => {
+    authEdited = true;
+  });
 
   function entry(kind, title, data) {
     const item = document.createElement("li");
@@ -136,20 +147,31 @@
   namespace.addEventListener("change", () => {
     if (socket !== null) disconnect();
     listEvents();
+    showAuth();
   });
   eventSelect.addEventListener("change", showExample);
   $("try-clear").addEventListener("click", () => log.replaceChildren());
 
+  function selectNamespace(name) {
+    if (namespace.value !== name) {
+      namespace.value = name;
+      namespace.dispatchEvent(new Event("change"));
+    }
+    $("try").scrollIntoView({ block: "start" });
+  }
+
   for (const button of document.querySelectorAll("button.try")) {
     button.addEventListener("click", () => {
-      if (namespace.value !== button.dataset.namespace) {
-        namespace.value = button.dataset.namespace;
-        namespace.dispatchEvent(new Event("change"));
-      }
+      selectNamespace(button.dataset.namespace);
       eventSelect.value = button.dataset.event;
       showExample();
-      $("try").scrollIntoView({ block: "start" });
       args.focus();
+    });
+  }
+  for (const button of document.querySelectorAll("button.try-auth")) {
+    button.addEventListener("click", () => {
+      selectNamespace(button.dataset.namespace);
+      auth.focus();
     });
   }
 })();
