@@ -186,8 +186,24 @@ async def test_post_takes_more_packets_than_python_engineio_decodes(served: Serv
 
 @pytest.mark.parametrize(
     "body",
-    ["abc", "", '42["echo",1]\x1e9nine', "bnot base64!", "4" + "[" * 50_000, b"4\xff\xfe"],
-    ids=["garbage", "empty", "unknown-type", "bad-base64", "deep-json", "invalid-utf8"],
+    [
+        "abc",
+        "",
+        '42["echo",1]\x1e9nine',
+        "bnot base64!",
+        "b4\u00e9",
+        "4" + "[" * 50_000,
+        b"4\xff\xfe",
+    ],
+    ids=[
+        "garbage",
+        "empty",
+        "unknown-type",
+        "bad-base64",
+        "non-ascii-base64",
+        "deep-json",
+        "invalid-utf8",
+    ],
 )
 async def test_invalid_packet_in_post_closes_the_session(
     served: Served, body: str | bytes, caplog: pytest.LogCaptureFixture

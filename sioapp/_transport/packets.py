@@ -9,7 +9,6 @@ packets with the record separator and writes binary ones as ``b`` + base64.
 from __future__ import annotations
 
 import base64
-import binascii
 from collections.abc import Iterable
 
 __all__ = [
@@ -71,7 +70,7 @@ def decode_payload(body: bytes) -> list[Frame]:
         if record[:1] == _BINARY:
             try:
                 frames.append(base64.b64decode(record[1:], validate=True))
-            except binascii.Error:
+            except ValueError:  # binascii.Error, or characters base64 never holds
                 raise ParseError("a binary packet is not base64") from None
         elif is_packet(record):
             frames.append(record)
