@@ -53,6 +53,11 @@ def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
+def _dumps(value: Any) -> bytes:
+    """``value`` as JSON, integer keys as text: as a JSON client gets them."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+
+
 def _now_ms() -> int:
     return time.time_ns() // 1_000_000
 
@@ -82,7 +87,7 @@ class RedisStore:
     ) -> str:
         key = self._log(namespace)
         self._logs.add(key)
-        entry = orjson.dumps({"d": pack(data), "r": sorted(rooms), "x": sorted(except_rooms)})
+        entry = _dumps({"d": pack(data), "r": sorted(rooms), "x": sorted(except_rooms)})
         cap = self.options.max_log_packets
         return _text(await self.redis.command("XADD", key, "MAXLEN", "~", cap, "*", "e", entry))
 
@@ -134,7 +139,7 @@ class RedisStore:
 
     async def save(self, session: SavedSession, ttl: float) -> None:
         deadline = _now_ms() + int(ttl * 1000)
-        value = orjson.dumps({**session.to_json(), "deadline": deadline})
+        value = _dumps({**session.to_json(), "deadline": deadline})
         await self.redis.command(
             "SET", self._session(session.pid), value, "PX", int((ttl + _GRACE) * 1000)
         )

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from sioapp import ExpiredSession
+from sioapp import ExpiredSession, Router, Socket
 
 from ..conftest import Connect
 from ..test_recovery import Returning, build_app
@@ -87,3 +87,38 @@ async def test_a_rolling_restart_is_recovered_by_the_next_server(
     assert (await ann.connect())[0] == sid
     assert await ann.events(1) == [["news", "while restarting"]]
     assert connects[-1] == {"id": sid, "recovered": True, "lost": False}
+
+
+async def test_what_json_sends_with_integer_keys_is_logged_and_kept(
+    redis_server: RedisServer, served: Any, client: Connect
+) -> None:
+    """The log and the kept session go through Redis as JSON, integer keys as text, as
+    every live client gets them."""
+    redis_server.start()
+    app, _ = build_app(redis_url=redis_server.url)
+    numbers = Router()
+
+    @numbers.on("tally")
+    async def tally(room: str) -> bool:
+        await app.to(room).emit("tally", {1: "one", 2: "two"})
+        return True
+
+    @numbers.on("count")
+    async def count(socket: Socket) -> bool:
+        socket.data["counts"] = {1: 10}
+        return True
+
+    app.include_router(numbers)
+    url = await served(app)
+    ann = Returning(url, {"token": "ann"})
+    sid, _ = await ann.connect()
+    await ann.call("join", "lobby")
+    await ann.call("count")
+    await ann.raw.close()
+    speaker = await client(url)
+    assert await speaker.call("tally", "lobby") is True
+
+    assert (await ann.connect())[0] == sid
+    assert await ann.events(1) == [["tally", {"1": "one", "2": "two"}]]
+    [status] = await ann.call("status")
+    assert (status["recovered"], status["data"]) == (True, {"counts": {"1": 10}})
