@@ -65,58 +65,124 @@ class Observer:
         ``namespace``; the returned callable runs once it is queued for them."""
         return None
 
+    # ---- the Engine.IO connections under the sockets: ``sid`` is a connection's id,
+    # ``socket.eio_sid`` of its sockets.
+
+    def client_opened(self, sid: str, transport: str) -> None:
+        """A client opened an Engine.IO connection over ``transport`` (``polling`` or
+        ``websocket``)."""
+
+    def client_upgraded(self, sid: str, transport: str) -> None:
+        """Connection ``sid`` moved to ``transport`` (from long-polling to ``websocket``)."""
+
+    def client_closed(self, sid: str, reason: str) -> None:
+        """Connection ``sid`` ended for ``reason``, one of Node's engine.io close reasons."""
+
+    def messages_received(self, count: int, size: int) -> None:
+        """``count`` Engine.IO messages of ``size`` bytes in all came in from clients."""
+
+    def messages_sent(self, count: int, size: int) -> None:
+        """``count`` Engine.IO messages of ``size`` bytes in all were queued for clients
+        (a broadcast counts one per recipient)."""
+
+
+#: The hooks of the Engine.IO layer, which it calls only when some observer has one of them.
+_ENGINE_HOOKS = frozenset(
+    {"client_opened", "client_upgraded", "client_closed", "messages_received", "messages_sent"}
+)
+_HOOKS = tuple(name for name in vars(Observer) if not name.startswith("_"))
+
 
 class Observers:
-    """The observers of one app, called together; false while there are none."""
+    """The observers of one app, called together; false while there are none. The engine
+    tells them of its connections and traffic too (they are its `EngineWatcher`).
+
+    Each hook calls only the observers that override it: a hook nobody has costs one
+    call, whatever else is watched.
+    """
 
     def __init__(self) -> None:
         self._all: tuple[Observer, ...] = ()
+        self._hears: dict[str, tuple[Callable[..., Any], ...]] = dict.fromkeys(_HOOKS, ())
+        #: Whether there are observers: an attribute, as cheap a test as there is.
+        self.watched = False
+        #: Whether some observer has a hook of the Engine.IO layer.
+        self.engine_watched = False
 
     def __bool__(self) -> bool:
-        return bool(self._all)
+        return self.watched
 
     def __iter__(self) -> Any:
         return iter(self._all)
 
     def add(self, observer: Observer) -> None:
         """Start telling ``observer``."""
-        self._all = (*self._all, observer)
+        self._update((*self._all, observer))
 
     def remove(self, observer: Observer) -> None:
         """Stop telling ``observer``; nothing happens if it was not added."""
-        self._all = tuple(each for each in self._all if each is not observer)
+        self._update(tuple(each for each in self._all if each is not observer))
+
+    def _update(self, observers: tuple[Observer, ...]) -> None:
+        self._all = observers
+        self._hears = {
+            hook: tuple(
+                getattr(each, hook)
+                for each in observers
+                if getattr(type(each), hook) is not getattr(Observer, hook)
+            )
+            for hook in _HOOKS
+        }
+        self.watched = bool(observers)
+        self.engine_watched = any(self._hears[hook] for hook in _ENGINE_HOOKS)
 
     def connecting(self, socket: Socket) -> Finish:
-        return _finish_all([_ask(each.connecting, socket) for each in self._all])
+        return _finish_all([_ask(hook, socket) for hook in self._hears["connecting"]])
 
     def socket_connected(self, socket: Socket) -> None:
-        for each in self._all:
-            _tell(each.socket_connected, socket)
+        _tell_all(self._hears["socket_connected"], socket)
 
     def socket_disconnected(self, socket: Socket, reason: DisconnectReason) -> None:
-        for each in self._all:
-            _tell(each.socket_disconnected, socket, reason)
+        _tell_all(self._hears["socket_disconnected"], socket, reason)
 
     def room_joined(self, namespace: str, room: str, sid: str) -> None:
-        for each in self._all:
-            _tell(each.room_joined, namespace, room, sid)
+        _tell_all(self._hears["room_joined"], namespace, room, sid)
 
     def room_left(self, namespace: str, room: str, sid: str) -> None:
-        for each in self._all:
-            _tell(each.room_left, namespace, room, sid)
+        _tell_all(self._hears["room_left"], namespace, room, sid)
 
     def event_received(self, socket: Socket, event: str, args: Sequence[Any]) -> Finish:
-        return _finish_all([_ask(each.event_received, socket, event, args) for each in self._all])
+        hooks = self._hears["event_received"]
+        return _finish_all([_ask(hook, socket, event, args) for hook in hooks])
 
     def emitting(self, namespace: str, data: Sequence[Any]) -> Sent:
-        sent = [_ask(each.emitting, namespace, data) for each in self._all]
+        sent = [_ask(hook, namespace, data) for hook in self._hears["emitting"]]
         callbacks = [each for each in sent if each is not None]
 
         def done(sids: Sequence[str]) -> None:
-            for callback in callbacks:
-                _tell(callback, sids)
+            _tell_all(callbacks, sids)
 
         return done
+
+    def client_opened(self, sid: str, transport: str) -> None:
+        _tell_all(self._hears["client_opened"], sid, transport)
+
+    def client_upgraded(self, sid: str, transport: str) -> None:
+        _tell_all(self._hears["client_upgraded"], sid, transport)
+
+    def client_closed(self, sid: str, reason: str) -> None:
+        _tell_all(self._hears["client_closed"], sid, reason)
+
+    def messages_received(self, count: int, size: int) -> None:
+        _tell_all(self._hears["messages_received"], count, size)
+
+    def messages_sent(self, count: int, size: int) -> None:
+        _tell_all(self._hears["messages_sent"], count, size)
+
+
+def _tell_all(hooks: Sequence[Callable[..., Any]], *args: Any) -> None:
+    for hook in hooks:
+        _tell(hook, *args)
 
 
 def _tell(method: Callable[..., Any], *args: Any) -> None:

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from sioapp._di.analysis import HandlerKind, analyse
+from sioapp._di.analysis import HandlerKind, RegistrationError, analyse
 from sioapp._di.binding import bind
 from sioapp._di.calling import Handler
 from sioapp._di.container import EventResource, close_event_resources, event_resources
@@ -64,10 +64,20 @@ class Dispatcher:
 
     # ---- registration --------------------------------------------------------------
 
-    def include(self, router: Router) -> None:
-        """Add ``router``'s handlers to its namespace."""
+    def include(self, router: Router, *, reserved_by: str | None = None) -> None:
+        """Add ``router``'s handlers to its namespace.
+
+        ``reserved_by`` names what makes a new namespace its own (the Admin UI): the
+        app's connection middleware does not guard it, and no other router joins it.
+        """
         namespace = router.namespace
-        registry = self.registry.setdefault(namespace, NamespaceRegistry(namespace, self.container))
+        registry = self.registry.get(namespace)
+        if registry is not None and (reserved_by or registry.reserved_by):
+            owner = registry.reserved_by or "the app"
+            raise RegistrationError(f"namespace {namespace!r} belongs to {owner}")
+        if registry is None:
+            registry = NamespaceRegistry(namespace, self.container, reserved_by=reserved_by)
+            self.registry[namespace] = registry
         registry.include(router)
 
     def handler(self, fn: Callable[..., Any], kind: HandlerKind) -> Handler:
@@ -93,7 +103,8 @@ class Dispatcher:
         ctx = HandlerContext(self.app, socket)
         token = current_context.set(ctx)
         try:
-            for middleware in (*self.connect_middlewares, *registry.connect_middlewares):
+            app_wide = self.connect_middlewares if registry.reserved_by is None else ()
+            for middleware in (*app_wide, *registry.connect_middlewares):
                 await middleware.call(ctx)
         except ConnectionRefused as exc:
             logger.info("connection %s [%s] refused: %s", socket.id, socket.nsp, exc.message)
@@ -103,7 +114,8 @@ class Dispatcher:
             await self._run_error_handlers(ctx, self.error_handlers, exc)
             return refusal(exc)
         finally:
-            await close_event_resources(self.event_resources)
+            if self.event_resources:
+                await close_event_resources(self.event_resources)
             current_context.reset(token)
         return None
 
@@ -140,7 +152,7 @@ class Dispatcher:
         ctx = HandlerContext(self.app, socket, event, tuple(args))
         token = current_context.set(ctx)
         finish: Finish | None = None
-        if self.observers:
+        if self.observers.watched:
             finish = self.observers.event_received(socket, event, args)
         outcome, error = OK, None
         try:
@@ -157,7 +169,8 @@ class Dispatcher:
         except Exception as exc:
             outcome, error = await self._report(ctx, handler, exc, ack_id), exc
         finally:
-            await close_event_resources(self.event_resources)
+            if self.event_resources:
+                await close_event_resources(self.event_resources)
             current_context.reset(token)
             if finish is not None:
                 finish(outcome, error)
@@ -254,7 +267,8 @@ class Dispatcher:
                     await self._run_error_handlers(ctx, self.error_handlers, exc)
                     ctx.exception = None
         finally:
-            await close_event_resources(self.event_resources)
+            if self.event_resources:
+                await close_event_resources(self.event_resources)
             current_context.reset(token)
 
     @staticmethod

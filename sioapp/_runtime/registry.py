@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sioapp._di.analysis import Dependant, RegistrationError
@@ -11,7 +12,7 @@ from sioapp._di.calling import Handler
 from sioapp._di.payload import PayloadSpec
 from sioapp._runtime.router import EmittedEvent, Router
 
-__all__ = ["EventHandler", "NamespaceRegistry"]
+__all__ = ["EventHandler", "NamespaceRegistry", "documented"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,33 @@ class NamespaceRegistry:
     connect_handlers: list[Handler] = field(default_factory=list)
     disconnecting_handlers: list[Handler] = field(default_factory=list)
     disconnect_handlers: list[Handler] = field(default_factory=list)
+    #: What owns the namespace (the Admin UI), if something does: the app's connection
+    #: middleware does not guard it, and no other router may be included in it.
+    reserved_by: str | None = None
+
+    @property
+    def in_schema(self) -> bool:
+        """Whether the event contract shows this namespace: some router of it is included in
+        the schema, or it has none ("/" with no handlers)."""
+        return not self.routers or any(router.include_in_schema for router in self.routers)
+
+    def documented(self) -> NamespaceRegistry:
+        """This namespace as the event contract shows it: without the routers, and their
+        events, that are not included in the schema."""
+        if all(router.include_in_schema for router in self.routers):
+            return self
+        return replace(
+            self,
+            routers=[router for router in self.routers if router.include_in_schema],
+            events={
+                name: event for name, event in self.events.items() if event.router.include_in_schema
+            },
+            emitted={
+                name: event
+                for name, event in self.emitted.items()
+                if event.router.include_in_schema
+            },
+        )
 
     def include(self, router: Router) -> None:
         """Merge ``router``, binding its handlers; a duplicate event name is an error."""
@@ -91,3 +119,11 @@ class NamespaceRegistry:
 
     def _bound(self, dependants: list[Dependant]) -> list[Handler]:
         return [self._bind(dependant) for dependant in dependants]
+
+
+def documented(registries: Mapping[str, NamespaceRegistry]) -> dict[str, NamespaceRegistry]:
+    """The namespaces the event contract shows, each without the events of routers that are
+    not included in the schema."""
+    return {
+        name: registry.documented() for name, registry in registries.items() if registry.in_schema
+    }

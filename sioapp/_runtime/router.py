@@ -61,12 +61,17 @@ class Router:
 
     Several routers may share a namespace; ``app.include_router`` merges them.
     A router may be included in several apps: each binds its handlers to its
-    own container.
+    own container. ``include_in_schema=False`` leaves its events out of the event
+    contract (as FastAPI's option of the same name); a namespace whose routers all
+    say so is left out entirely.
     """
 
-    def __init__(self, namespace: str = "/", *, tags: list[str] | None = None) -> None:
+    def __init__(
+        self, namespace: str = "/", *, tags: list[str] | None = None, include_in_schema: bool = True
+    ) -> None:
         self.namespace = _check_namespace(namespace)
         self.tags = list(tags or [])
+        self.include_in_schema = include_in_schema
         self.events: dict[str, Dependant] = {}
         self.emitted: dict[str, EmittedEvent] = {}
         self.connect_middlewares: list[Dependant] = []
