@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from fastapi import FastAPI, params
 from starlette.types import Receive, Scope, Send
 
+from sioapp._admin import AdminAuth, AdminUI, Mode
 from sioapp._app.cluster import create_manager
 from sioapp._app.lifespan import serve_lifespan
 from sioapp._app.shortcuts import MainNamespace
@@ -25,15 +26,17 @@ from sioapp._di.container import (
     wire_routes,
 )
 from sioapp._di.context import AppHandle
+from sioapp._metrics import mount_metrics
 from sioapp._protocol.broadcast import BroadcastOperator
 from sioapp._protocol.events import check_server_event
 from sioapp._protocol.observers import Observers
 from sioapp._protocol.reasons import DisconnectReason
 from sioapp._protocol.recovery import ConnectionStateRecovery, ExpiredSession, SessionKeeper
+from sioapp._protocol.serializers import SerializerName, serializer_named
 from sioapp._protocol.server import SioServer
 from sioapp._runtime.dispatch import Dispatcher
 from sioapp._runtime.emits import EmitChecker
-from sioapp._runtime.registry import NamespaceRegistry
+from sioapp._runtime.registry import NamespaceRegistry, documented
 from sioapp._runtime.router import Router
 from sioapp._runtime.server_events import ServerEvents
 from sioapp._transport import TrustedProxies
@@ -103,6 +106,10 @@ class SioApp(AppHandle, MainNamespace):
     the same id, its rooms, its data and the events it missed; with ``redis_url`` the
     sessions and the event log live in Redis and any server resumes them.
 
+    ``serializer`` is how packets travel: ``"json"`` (the default, Socket.IO's own
+    parser) or ``"msgpack"``, the wire format of ``socket.io-msgpack-parser``, which
+    clients must then use too; it needs msgpack (``pip install 'sioapp[msgpack]'``).
+
     ``max_rooms_per_socket`` bounds the rooms one socket may join, its own room
     not counted: ``socket.join`` past it raises `EventError` ``too_many_rooms``
     (``None``, the default, sets no bound).
@@ -116,7 +123,16 @@ class SioApp(AppHandle, MainNamespace):
     To close those too, pass ``fastapi=FastAPI(docs_url=None, redoc_url=None,
     openapi_url=None)``, and serve them again behind the same dependencies if they
     are wanted (``FastAPI(dependencies=...)`` does not guard them).
+
+    ``metrics_url`` (off by default; ``"/metrics"`` is usual) serves this server's
+    metrics in Prometheus' text format: sockets, connections and disconnections,
+    events handled and their duration, packets emitted, rooms and the outgoing
+    buffer; ``metrics_dependencies`` guard it as ``docs_dependencies`` guard the
+    contract. It needs prometheus-client (``pip install 'sioapp[metrics]'``).
     """
+
+    #: The Admin UI's server side, once `instrument` was called.
+    _admin: AdminUI | None = None
 
     def __init__(
         self,
@@ -136,9 +152,12 @@ class SioApp(AppHandle, MainNamespace):
         servers: Mapping[str, str] | None = None,
         docs_url: str | None = "/asyncapi",
         docs_dependencies: Sequence[params.Depends] = (),
+        metrics_url: str | None = None,
+        metrics_dependencies: Sequence[params.Depends] = (),
         max_rooms_per_socket: int | None = None,
         validate_emits: bool = True,
         connection_state_recovery: ConnectionStateRecovery | None = None,
+        serializer: SerializerName = "json",
         **server_options: Any,
     ) -> None:
         unknown = sorted(set(server_options) - SERVER_OPTIONS)
@@ -192,6 +211,7 @@ class SioApp(AppHandle, MainNamespace):
             trusted_proxies=self.trusted_proxies,
             max_rooms_per_socket=max_rooms_per_socket,
             recovery=self.recovery,
+            serializer=serializer_named(serializer),
             **server_options,
         )
         self.fastapi = (
@@ -201,6 +221,13 @@ class SioApp(AppHandle, MainNamespace):
         )
         if docs_url is not None:
             mount_docs(self.fastapi, self, docs_url, docs_dependencies)
+        if metrics_url is not None:
+            mount_metrics(self.fastapi, self, metrics_url, metrics_dependencies)
+
+    @property
+    def serializer(self) -> SerializerName:
+        """How packets travel: ``"json"`` or ``"msgpack"`` (``socket.io-msgpack-parser``)."""
+        return self.server.serializer.name
 
     @property
     def observers(self) -> Observers:
@@ -209,8 +236,10 @@ class SioApp(AppHandle, MainNamespace):
 
     @property
     def registry(self) -> dict[str, NamespaceRegistry]:
-        """Every namespace's handlers, by namespace: what the event contract is read from."""
-        return self.dispatcher.registry
+        """The namespaces' handlers, by namespace: what the event contract is read from.
+        Routers made with ``include_in_schema=False`` are left out, and so are namespaces
+        that have only such routers (the Admin UI's)."""
+        return documented(self.dispatcher.registry)
 
     @property
     def connect_middlewares(self) -> list[Handler]:
@@ -254,6 +283,8 @@ class SioApp(AppHandle, MainNamespace):
         Redis; the lifespan calls it."""
         logger.info("Socket.IO at %s accepts %s", self.socketio_path, self.accepted_origins())
         await self.server.manager.start()
+        if self._admin is not None:
+            self._admin.start()
         if self.recovery is not None:
             self.recovery.start()
 
@@ -268,6 +299,8 @@ class SioApp(AppHandle, MainNamespace):
         Other servers stop counting this one first; its handlers can still reach
         them. Handlers still running after ``drain_timeout`` seconds are cancelled.
         """
+        if self._admin is not None:
+            await self._admin.stop()
         await self.server.manager.stop()
         cancelled = await self.server.drain(self.drain_timeout)
         if cancelled:
@@ -336,6 +369,48 @@ class SioApp(AppHandle, MainNamespace):
 
         check_server_event(event)
         return register
+
+    def instrument(
+        self,
+        *,
+        auth: AdminAuth,
+        mode: Mode = "development",
+        read_only: bool = False,
+        namespace: str = "/admin",
+        server_id: str | None = None,
+        server_stats_interval: float = 2.0,
+    ) -> None:
+        """Serve the official Socket.IO Admin UI (``@socket.io/admin-ui``), as Node's
+        ``instrument(io, ...)``: the UI connects to ``namespace`` of this app.
+
+        ``auth`` is ``{"username": ..., "password": ...}``, the password plain or a
+        bcrypt hash (``pip install 'sioapp[admin]'``); or a callable given the client's
+        handshake ``auth`` that returns (or awaits) whether it may connect; or None for
+        no check. A client refused gets ``connect_error`` "invalid credentials"; one let
+        in gets a session, with which the UI reconnects for a day without the password.
+        The namespace is the Admin UI's own: the app's connection middleware does not
+        guard it and the event contract leaves it out.
+
+        In ``"development"`` mode the UI sees every socket of every server, room change
+        and event; in ``"production"`` mode only the counts of each server's
+        ``server_stats``, sent every ``server_stats_interval`` seconds under
+        ``server_id`` (``host#pid`` by default). ``read_only`` refuses the UI's
+        commands (join, leave, emit, disconnect). With ``redis_url`` every server calls
+        ``instrument`` alike, and the UI sees and commands the whole cluster. The UI's
+        page is served elsewhere (``https://admin.socket.io``, or its files in the npm
+        package): allow its origin with ``cors_allowed_origins``.
+        """
+        if self._admin is not None:
+            raise RuntimeError("instrument() was called already for this app")
+        self._admin = AdminUI(
+            self,
+            auth=auth,
+            mode=mode,
+            read_only=read_only,
+            namespace=namespace,
+            server_id=server_id,
+            stats_interval=server_stats_interval,
+        )
 
     # ---- server-wide operations --------------------------------------------
 
