@@ -13,7 +13,7 @@ from bench.npm import ensure_node_modules
 from bench.paths import RESULTS_DIR
 from bench.procstat import Pinning, open_files_limit
 from bench.runner import run_rounds
-from bench.servers import SERVERS
+from bench.servers import DEFAULT_SERVERS, SERIALIZERS, SERVED_BY, SERVERS
 from bench.workloads import WORKLOADS, Workload
 
 #: Files a server or driver opens besides its connections (modules, pipes, listeners).
@@ -36,10 +36,28 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--servers",
         nargs="+",
-        default=list(SERVERS),
+        default=list(DEFAULT_SERVERS),
         choices=list(SERVERS),
         metavar="SERVER",
-        help=f"server kinds to run, among {', '.join(SERVERS)} (default: all)",
+        help=f"server kinds to run, among {', '.join(SERVERS)} "
+        f"(default: {' '.join(DEFAULT_SERVERS)})",
+    )
+    parser.add_argument(
+        "--serializer",
+        nargs="+",
+        default=["json"],
+        choices=SERIALIZERS,
+        metavar="SERIALIZER",
+        help="what every server speaks, json and/or msgpack (socket.io-msgpack-parser); "
+        "each server runs once per serializer, side by side (default: json)",
+    )
+    parser.add_argument(
+        "--server",
+        default="sioapp",
+        choices=SERVED_BY,
+        help="what serves the Python servers: sioapp run's default (sioapp's own WebSocket "
+        "wire for sioapp, plain uvicorn for raw python-socketio), uvicorn with one of its "
+        "WebSocket implementations, hypercorn or granian, through ASGI (default: sioapp)",
     )
     parser.add_argument("--rounds", type=int, default=3, help="runs per server (default: 3)")
     parser.add_argument(
@@ -81,9 +99,17 @@ def check(workload: Workload, options: argparse.Namespace) -> None:
 
 
 def _run(workload: Workload, options: argparse.Namespace, pinning: Pinning) -> None:
-    servers = [SERVERS[name] for name in dict.fromkeys(options.servers)]
+    servers = [
+        SERVERS[name].speaking(serializer).serving(options.server)
+        for serializer in dict.fromkeys(options.serializer)
+        for name in dict.fromkeys(options.servers)
+    ]
     print(f"\n{workload.name}: {workload.description}")
-    print(f"settings: {workload.settings(options)}, rounds: {options.rounds}", flush=True)
+    print(
+        f"settings: {workload.settings(options)}, rounds: {options.rounds}, "
+        f"WebSockets served by: {options.server}",
+        flush=True,
+    )
     measurements = asyncio.run(run_rounds(workload, servers, options, pinning))
     summaries = report.summarise(measurements)
     compared = report.ratios(summaries)
@@ -94,7 +120,7 @@ def _run(workload: Workload, options: argparse.Namespace, pinning: Pinning) -> N
         path,
         workload=workload.name,
         unit=workload.unit,
-        settings={**workload.settings(options), "rounds": options.rounds},
+        settings={**workload.settings(options), "rounds": options.rounds, "server": options.server},
         env=report.environment(pinning),
         measurements=measurements,
         summaries=summaries,

@@ -9,7 +9,7 @@ import subprocess
 from bench.paths import NODE_DIR
 
 #: Packages the drivers and the Node reference server import.
-REQUIRED = ("socket.io", "socket.io-client")
+REQUIRED = ("socket.io", "socket.io-client", "socket.io-msgpack-parser")
 
 
 def installed_version(package: str) -> str | None:

@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.paths import REPO_ROOT
-from bench.procstat import Pinning, busy_seconds, cpu_seconds, prepare_child, rss_kb
+from bench.procstat import (
+    Pinning,
+    busy_seconds,
+    cpu_seconds,
+    prepare_child,
+    tree_cpu_seconds,
+    tree_rss_kb,
+)
 from bench.servers import ServerKind
 
 HOST = "127.0.0.1"
@@ -90,11 +97,14 @@ async def _wait_listening(process: asyncio.subprocess.Process, port: int) -> Non
 
 @asynccontextmanager
 async def listening(
-    command: list[str], port: int, cpus: frozenset[int] | None
+    command: list[str],
+    port: int,
+    cpus: frozenset[int] | None,
+    env: dict[str, str] | None = None,
 ) -> AsyncIterator[int]:
-    """Run ``command``, pinned to ``cpus``, until it listens on ``port``; yields its pid and
-    stops it on exit."""
-    process = await _spawn(command, cpus, stdout=asyncio.subprocess.DEVNULL)
+    """Run ``command``, pinned to ``cpus``, in ``env`` (this process's when None), until it
+    listens on ``port``; yields its pid and stops it on exit."""
+    process = await _spawn(command, cpus, stdout=asyncio.subprocess.DEVNULL, env=env)
     try:
         await _wait_listening(process, port)
         yield process.pid
@@ -108,7 +118,7 @@ async def running_server(
 ) -> AsyncIterator[RunningServer]:
     """Start ``kind`` on a free port of 127.0.0.1, pinned to ``cpus``; stop it on exit."""
     port = free_port()
-    async with listening(kind.command(HOST, port), port, cpus) as pid:
+    async with listening(kind.command(HOST, port), port, cpus, kind.environment) as pid:
         yield RunningServer(kind, pid, f"http://{HOST}:{port}")
 
 
@@ -143,17 +153,17 @@ async def drive(
     try:
         await _read_json(process, timeout)
         async with during():
-            rss_before = rss_kb(server_pid)
-            server_before, driver_before = cpu_seconds(server_pid), cpu_seconds(process.pid)
+            rss_before = tree_rss_kb(server_pid)
+            server_before, driver_before = tree_cpu_seconds(server_pid), cpu_seconds(process.pid)
             core_before = busy_seconds(server_core)
             started = time.perf_counter()
             process.stdin.write(b"go\n")
             result = await _read_json(process, timeout)
             wall = time.perf_counter() - started
-            server_cpu = cpu_seconds(server_pid) - server_before
+            server_cpu = tree_cpu_seconds(server_pid) - server_before
             driver_cpu = cpu_seconds(process.pid) - driver_before
             core_busy = busy_seconds(server_core) - core_before
-            rss_after = rss_kb(server_pid)
+            rss_after = tree_rss_kb(server_pid)
         process.stdin.close()
         await asyncio.wait_for(process.wait(), timeout)
     finally:

@@ -28,6 +28,25 @@ def rss_kb(pid: int) -> int:
     raise RuntimeError(f"no VmRSS in /proc/{pid}/status")
 
 
+def descendants(pid: int) -> list[int]:
+    """The live processes ``pid`` started, and theirs (the workers of a supervisor)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            found += [int(child), *descendants(int(child))]
+    return found
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time of ``pid`` and of its live descendants."""
+    return sum(cpu_seconds(each) for each in (pid, *descendants(pid)))
+
+
+def tree_rss_kb(pid: int) -> int:
+    """Resident memory of ``pid`` and of its live descendants, in KiB."""
+    return sum(rss_kb(each) for each in (pid, *descendants(pid)))
+
+
 def busy_seconds(cpus: frozenset[int]) -> float:
     """Non-idle time of ``cpus`` so far, whoever used it (from /proc/stat)."""
     total = 0

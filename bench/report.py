@@ -46,6 +46,7 @@ class Summary:
     driver_busy: float
     others_busy: float | None
     rss_kb_per_op: float | None
+    payload_bytes_per_message: float | None = None
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,9 @@ class Ratio:
     """A server against a reference server: > 1 is better than the reference.
 
     ``p99`` is the reference's p99 latency over this server's, ``memory`` the
-    reference's RSS growth per operation over this server's (None unless measured).
+    reference's RSS growth per operation over this server's (None unless measured),
+    ``payload`` the reference's bytes per message over this server's (None unless
+    counted).
     """
 
     server: str
@@ -62,6 +65,7 @@ class Ratio:
     capacity: float
     p99: float
     memory: float | None
+    payload: float | None = None
 
 
 def summarise(measurements: list[Measurement]) -> list[Summary]:
@@ -95,6 +99,7 @@ def summarise(measurements: list[Measurement]) -> list[Summary]:
             },
             others_busy=optional(runs, "others_busy"),
             rss_kb_per_op=optional(runs, "rss_kb_per_op"),
+            payload_bytes_per_message=optional(runs, "payload_bytes_per_message"),
         )
         for server, runs in by_server.items()
     ]
@@ -104,6 +109,9 @@ def _ratio(s: Summary, base: Summary) -> Ratio:
     memory = None
     if s.rss_kb_per_op is not None and base.rss_kb_per_op is not None and s.rss_kb_per_op > 0:
         memory = base.rss_kb_per_op / s.rss_kb_per_op
+    payload = None
+    if s.payload_bytes_per_message and base.payload_bytes_per_message is not None:
+        payload = base.payload_bytes_per_message / s.payload_bytes_per_message
     return Ratio(
         server=s.server,
         baseline=base.server,
@@ -111,23 +119,28 @@ def _ratio(s: Summary, base: Summary) -> Ratio:
         capacity=base.cpu_us_per_op / s.cpu_us_per_op,
         p99=base.p99_ms / s.p99_ms,
         memory=memory,
+        payload=payload,
     )
 
 
 def ratios(summaries: list[Summary]) -> list[Ratio]:
-    """Each server against each reference server that ran: raw python-socketio, then
-    Node (a reference is not compared with the ones before it again)."""
+    """Each server against each reference server that ran and speaks the same serializer:
+    raw python-socketio, then Node (a reference is not compared with the ones before it
+    again); then each server speaking another serializer than JSON (``sioapp+msgpack``)
+    against itself speaking JSON."""
     by_name = {s.server: s for s in summaries}
     compared: list[Ratio] = []
     for index, reference in enumerate(REFERENCES):
-        base = by_name.get(reference)
-        if base is None:
-            continue
-        compared.extend(
-            _ratio(s, base)
-            for s in summaries
-            if s is not base and s.server not in REFERENCES[:index]
-        )
+        for s in summaries:
+            kind, plus, serializer = s.server.partition("+")
+            base = by_name.get(reference + plus + serializer)
+            if base is not None and s is not base and kind not in REFERENCES[:index]:
+                compared.append(_ratio(s, base))
+    for s in summaries:
+        kind, plus, _ = s.server.partition("+")
+        base = by_name.get(kind)
+        if plus and base is not None:
+            compared.append(_ratio(s, base))
     return compared
 
 
@@ -140,12 +153,15 @@ def _ratio_line(r: Ratio, unit: str) -> str:
         f"{r.server}/{r.baseline}: throughput {r.throughput:.2f}, "
         f"capacity (CPU per {unit}) {r.capacity:.2f}, p99 latency {r.p99:.2f}"
     )
-    return line if r.memory is None else f"{line}, memory per {unit} {r.memory:.2f}"
+    if r.memory is not None:
+        line += f", memory per {unit} {r.memory:.2f}"
+    return line if r.payload is None else f"{line}, bytes per message {r.payload:.2f}"
 
 
 def render(unit: str, units: str, summaries: list[Summary], compared: list[Ratio]) -> str:
     """The table of medians and the ratio lines."""
     memory = any(s.rss_kb_per_op is not None for s in summaries)
+    payload = any(s.payload_bytes_per_message is not None for s in summaries)
     headers = (
         "server",
         f"{units}/s",
@@ -154,6 +170,7 @@ def render(unit: str, units: str, summaries: list[Summary], compared: list[Ratio
         f"CPU µs/{unit}",
         f"{units}/core-s",
         *((f"RSS KiB/{unit}",) if memory else ()),
+        *(("payload B/message",) if payload else ()),
         "server busy",
         "driver busy",
         "others busy",
@@ -167,6 +184,7 @@ def render(unit: str, units: str, summaries: list[Summary], compared: list[Ratio
             f"{s.cpu_us_per_op:.1f}",
             f"{s.ops_per_core_s:,.0f}",
             *((_optional(s.rss_kb_per_op),) if memory else ()),
+            *((_optional(s.payload_bytes_per_message),) if payload else ()),
             f"{s.server_busy:.0%}",
             f"{s.driver_busy:.0%}",
             "-" if s.others_busy is None else f"{s.others_busy:.0%}",

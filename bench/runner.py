@@ -40,6 +40,9 @@ class Measurement:
     rss_after_kb: int | None
     #: Growth of the server's resident memory per operation, in KiB.
     rss_kb_per_op: float | None
+    #: Mean bytes of the Engine.IO messages the driver sent and received while measured
+    #: (WebSocket frame payloads); None unless the driver counts them.
+    payload_bytes_per_message: float | None = None
 
     @classmethod
     def of(cls, workload: Workload, server: str, round_: int, run: DriverRun) -> Measurement:
@@ -48,6 +51,8 @@ class Measurement:
         latency = result["latency_ms"]
         before, after = run.server_rss_kb if workload.measures_memory else (None, None)
         growth = None if before is None or after is None else (after - before) / operations
+        messages = result.get("messages")
+        payload = result["payload_bytes"] / messages if messages else None
         return cls(
             workload=workload.name,
             server=server,
@@ -68,6 +73,7 @@ class Measurement:
             rss_before_kb=before,
             rss_after_kb=after,
             rss_kb_per_op=growth,
+            payload_bytes_per_message=payload,
         )
 
 
@@ -78,6 +84,11 @@ def _others(busy: float | None) -> str:
 def _memory(measurement: Measurement, unit: str) -> str:
     per_op = measurement.rss_kb_per_op
     return "" if per_op is None else f", {per_op:5.1f} KiB RSS/{unit}"
+
+
+def _payload(measurement: Measurement) -> str:
+    per_message = measurement.payload_bytes_per_message
+    return "" if per_message is None else f", {per_message:5.1f} B/message"
 
 
 def _order(servers: list[ServerKind], round_: int) -> list[ServerKind]:
@@ -98,7 +109,7 @@ async def run_rounds(
         for kind in _order(servers, round_):
             async with running_server(kind, pinning.server) as server:
                 run = await drive(
-                    workload.command(server.url, options),
+                    workload.command(server.url, options, kind.serializer),
                     server.pid,
                     pinning,
                     options.timeout,
@@ -121,6 +132,7 @@ async def run_rounds(
                 f"{measurement.cpu_us_per_op:6.1f} µs CPU/{workload.unit}, "
                 f"server busy {measurement.server_busy:4.0%}"
                 + _memory(measurement, workload.unit)
+                + _payload(measurement)
                 + _others(measurement.others_busy),
                 flush=True,
             )

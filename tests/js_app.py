@@ -125,3 +125,8 @@ def create_app() -> JsApp:
 
     app.include_router(router)
     return state
+
+
+def served_app() -> SioApp:
+    """A fresh app, for servers that take a factory: ``module:served_app``."""
+    return create_app().app

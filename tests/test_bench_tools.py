@@ -1,12 +1,25 @@
-"""The benchmark's own arithmetic: ratios to the reference servers and profile summaries."""
+"""The benchmark's own arithmetic (ratios to the reference servers, profile summaries) and
+its servers under each ``--server`` setting."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import subprocess
+from pathlib import Path
+
+import pytest
+import socketio
 
 from bench.profile import hot_functions
 from bench.report import Summary, ratios, render
+from bench.servers import SERVED_BY, SERVERS
+from bench.servers.sioapp_server import create_app
 from bench.workloads import WORKLOADS
+from sioapp import EmitValidationError
+from sioapp.testing import free_port
+
+REPO = Path(__file__).parent.parent
 
 
 def _summary(server: str, cpu: float, p99: float, rss: float | None = None) -> Summary:
@@ -66,3 +79,53 @@ def test_each_workload_passes_its_settings_to_its_driver() -> None:
     assert workload.peak_connections(workload.settings(options)) == 8
     command = workload.command("http://127.0.0.1:1", options)
     assert command[-4:] == ["--url=http://127.0.0.1:1", "--clients=7", "--messages=3", "--warmup=0"]
+
+
+async def test_the_unchecked_sioapp_server_skips_what_the_checked_one_refuses() -> None:
+    """``sioapp-unchecked`` prices ``validate_emits``: the same app, with it off."""
+    assert "--no-validate-emits" in SERVERS["sioapp-unchecked"].argv
+    wrong = {"text": "hi", "seq": "not a number", "sent": 0.0}
+    with pytest.raises(EmitValidationError, match="news"):
+        await create_app().to("room").emit("news", wrong)
+    await create_app(validate_emits=False).to("room").emit("news", wrong)
+
+
+@pytest.mark.slow  # a server process per setting
+@pytest.mark.parametrize("kind", ["sioapp", "raw"])
+@pytest.mark.parametrize("served_by", SERVED_BY)
+async def test_the_python_servers_serve_under_each_server_setting(
+    kind: str, served_by: str
+) -> None:
+    """``python -m bench --server X``: X serves the Python servers."""
+    server = SERVERS[kind].serving(served_by)
+    port = free_port()
+    with subprocess.Popen(
+        server.command("127.0.0.1", port),
+        cwd=REPO,
+        env=server.environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        try:
+            await _echo_once(port, process)
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+async def _echo_once(port: int, process: subprocess.Popen[str]) -> None:
+    """Connect to the server on ``port`` once it listens, and echo one message."""
+    client = socketio.AsyncClient(reconnection=False)
+    deadline = asyncio.get_running_loop().time() + 20
+    while True:
+        try:
+            await client.connect(f"http://127.0.0.1:{port}", transports=["websocket"])
+            break
+        except socketio.exceptions.ConnectionError:
+            assert process.poll() is None, process.communicate()[1]
+            assert asyncio.get_running_loop().time() < deadline, "the server never served"
+            await asyncio.sleep(0.1)
+    message = {"text": "hi", "seq": 1, "tags": ["a", "b", "c"]}
+    assert await client.call("echo", message, timeout=5) == message
+    await client.disconnect()

@@ -4,10 +4,12 @@
 // Every member times every message from the moment the sender emitted it.
 import {
   connectAll,
+  countTraffic,
   disconnectAll,
   latencySummary,
   report,
   settings,
+  traffic,
   waitForEnd,
   waitForGo,
 } from "./lib/driver.mjs";
@@ -62,6 +64,7 @@ async function broadcasts(from, to) {
 await broadcasts(0, warmup);
 report({ ready: true, connections: members.length + 1, warmup_errors: bad.length });
 await waitForGo();
+countTraffic();
 
 const started = performance.now();
 await broadcasts(warmup, warmup + messages);
@@ -73,6 +76,8 @@ report({
   errors: bad.length,
   first_error: bad[0] ?? null,
   latency_ms: latencySummary(latencies),
+  messages: traffic.messages,
+  payload_bytes: traffic.bytes,
 });
 await waitForEnd();
 disconnectAll([...members, sender]);

@@ -2,10 +2,12 @@
 // other, each as soon as the previous ack came back, and times every ack.
 import {
   connectAll,
+  countTraffic,
   disconnectAll,
   latencySummary,
   report,
   settings,
+  traffic,
   waitForEnd,
   waitForGo,
 } from "./lib/driver.mjs";
@@ -37,6 +39,7 @@ const sockets = await connectAll(url, connections);
 const warmupBad = (await Promise.all(sockets.map((s) => echoes(s, warmup)))).flat();
 report({ ready: true, connections: sockets.length, warmup_errors: warmupBad.length });
 await waitForGo();
+countTraffic();
 
 const latencies = new Float64Array(connections * acks);
 const started = performance.now();
@@ -53,6 +56,8 @@ report({
   errors: bad.length,
   first_error: bad[0] ?? null,
   latency_ms: latencySummary(latencies),
+  messages: traffic.messages,
+  payload_bytes: traffic.bytes,
 });
 await waitForEnd();
 disconnectAll(sockets);

@@ -1,7 +1,9 @@
 // Node reference server: socket.io with the same handlers as the Python servers.
+// BENCH_SERIALIZER=msgpack serves socket.io-msgpack-parser's wire format.
 import { createServer } from "node:http";
 import { parseArgs } from "node:util";
 import { Server } from "socket.io";
+import msgpackParser from "socket.io-msgpack-parser";
 
 const { values } = parseArgs({
   options: {
@@ -32,7 +34,11 @@ function isEcho(msg) {
 }
 
 const httpServer = createServer();
-const io = new Server(httpServer, { perMessageDeflate: false, serveClient: false });
+const io = new Server(httpServer, {
+  perMessageDeflate: false,
+  serveClient: false,
+  ...(process.env.BENCH_SERIALIZER === "msgpack" ? { parser: msgpackParser } : {}),
+});
 
 io.on("connection", (socket) => {
   socket.on("echo", (msg, ack) => {

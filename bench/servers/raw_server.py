@@ -6,9 +6,12 @@ from typing import Any
 
 import socketio
 
+from bench.servers import serializer
 from bench.servers.uvicorn_main import serve
 
-sio = socketio.AsyncServer(async_mode="asgi")
+sio = socketio.AsyncServer(
+    async_mode="asgi", serializer="msgpack" if serializer() == "msgpack" else "default"
+)
 app = socketio.ASGIApp(sio)
 
 
@@ -58,4 +61,4 @@ async def broadcast(sid: str, msg: Any) -> Any:
 
 
 if __name__ == "__main__":
-    serve(app)
+    serve(app, "bench.servers.raw_server:app")

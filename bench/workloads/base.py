@@ -51,7 +51,10 @@ class Workload:
         """The driver's settings, taken from the parsed command line."""
         return {setting.key: getattr(options, setting.dest) for setting in self.options}
 
-    def command(self, url: str, options: argparse.Namespace) -> list[str]:
-        """The driver's command line against the server at ``url``."""
+    def command(self, url: str, options: argparse.Namespace, serializer: str = "json") -> list[str]:
+        """The driver's command line against the server at ``url``, whose clients speak
+        ``serializer`` (``json``, or ``msgpack`` with socket.io-msgpack-parser)."""
         argv = [f"--{key}={value}" for key, value in self.settings(options).items()]
+        if serializer != "json":
+            argv.append(f"--serializer={serializer}")
         return ["node", str(NODE_DIR / self.driver), f"--url={url}", *argv]

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 from typing import Any
 
 from sioapp._cluster.link import ClusterLink, Message
@@ -32,17 +33,24 @@ from sioapp._protocol.recovery import ConnectionStateRecovery, RecoveryStore
 
 __all__ = ["RedisManager"]
 
+logger = logging.getLogger("sioapp._cluster.redis")
+
+#: What starts a binary frame in a message, as in a long-polling payload: text frames
+#: start with their Engine.IO type digit.
+_BINARY = "b"
+
 
 def _frames_out(frames: Frames) -> list[str]:
-    """An encoded packet as JSON: its text frame, then its attachments in base64."""
+    """An encoded packet as JSON: text frames as they are, binary ones (JSON's attachments,
+    msgpack's packets) as ``b`` + base64."""
     return [
-        frame if isinstance(frame, str) else base64.b64encode(frame).decode() for frame in frames
+        frame if isinstance(frame, str) else _BINARY + base64.b64encode(frame).decode()
+        for frame in frames
     ]
 
 
 def _frames_in(frames: list[str]) -> Frames:
-    first, *attachments = frames
-    return [first, *(base64.b64decode(item) for item in attachments)]
+    return [base64.b64decode(frame[1:]) if frame.startswith(_BINARY) else frame for frame in frames]
 
 
 class RedisManager(ClusterLink):
@@ -65,15 +73,25 @@ class RedisManager(ClusterLink):
             server_event=self._on_server_event,
             acks=self._on_acks,
         )
+        #: The servers whose broadcasts were dropped for another serializer than this one's.
+        self._other_serializers: set[str] = set()
 
     # ---- what other servers ask of this one: the local half of each operation
 
     async def _on_broadcast(self, message: Message) -> None:
+        frames = _frames_in(message["frames"])
+        if isinstance(frames[0], bytes) != self.server.serializer.binary:
+            if message["host_id"] not in self._other_serializers:
+                self._other_serializers.add(message["host_id"])
+                logger.error(
+                    "broadcasts from server %s are not encoded with %s, which this server "
+                    "speaks: they are dropped; every server of an app needs the same serializer",
+                    message["host_id"],
+                    self.server.serializer.name,
+                )
+            return
         await self.send_frames(
-            message["namespace"],
-            _frames_in(message["frames"]),
-            message["rooms"],
-            message["except_rooms"],
+            message["namespace"], frames, message["rooms"], message["except_rooms"]
         )
 
     async def _on_join(self, message: Message) -> None:
@@ -129,7 +147,7 @@ class RedisManager(ClusterLink):
         return RedisStore(self, options)
 
     async def broadcast(self, op: BroadcastOperator, data: list[Any]) -> None:
-        sent = self.observers.emitting(op.namespace, data) if self.observers else None
+        sent = self.observers.emitting(op.namespace, data) if self.observers.watched else None
         frames = self.encode_event(op.namespace, await self.logged(op, data))
         recipients = await self.send_frames(op.namespace, frames, op.rooms, op.except_rooms)
         await self._tell(op, "broadcast", frames=_frames_out(frames))

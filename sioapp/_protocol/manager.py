@@ -26,6 +26,7 @@ from sioapp._protocol.recovery import (
     RecoveryStore,
     SessionKeeper,
 )
+from sioapp._protocol.serializers import Serializer
 from sioapp._protocol.socket import Socket
 from sioapp._transport import Engine
 
@@ -36,14 +37,17 @@ ServerEventHandler = Callable[[str, str, list[Any]], Awaitable[Any]]
 
 _NO_ROOMS: frozenset[str] = frozenset()
 
-#: An encoded Socket.IO packet as Engine.IO messages: its text, then its binary attachments.
+#: An encoded Socket.IO packet as Engine.IO messages: its text, then its binary attachments
+#: (JSON); or one binary message (msgpack).
 Frames = list[str | bytes]
 
 
-def engine_frames(encoded: str | list[str | bytes]) -> Frames:
+def engine_frames(encoded: str | bytes | list[str | bytes]) -> Frames:
     """The Engine.IO messages carrying a packet python-socketio encoded."""
     if isinstance(encoded, str):
         return ["4" + encoded]
+    if isinstance(encoded, bytes):
+        return [encoded]
     text, *attachments = encoded
     return ["4" + str(text), *attachments]
 
@@ -54,6 +58,7 @@ class ManagedServer(Protocol):
     sockets: dict[str, Socket]
     eio: Engine
     packet_class: type[Any]
+    serializer: Serializer
 
 
 class LocalManager(AsyncManager):  # type: ignore[misc]
@@ -88,7 +93,7 @@ class LocalManager(AsyncManager):  # type: ignore[misc]
             joined = self.socket_rooms.setdefault((namespace, sid), set())
             if room not in joined:
                 joined.add(room)
-                if self.observers:
+                if self.observers.watched:
                     self.observers.room_joined(namespace, room, sid)
 
     def basic_leave_room(self, sid: str, namespace: str, room: str | None) -> None:
@@ -100,7 +105,7 @@ class LocalManager(AsyncManager):  # type: ignore[misc]
             rooms.discard(room)
             if not rooms:
                 del self.socket_rooms[(namespace, sid)]
-            if self.observers:
+            if self.observers.watched:
                 self.observers.room_left(namespace, room, sid)
 
     def basic_disconnect(self, sid: str, namespace: str, **kwargs: Any) -> None:
@@ -134,6 +139,15 @@ class LocalManager(AsyncManager):  # type: ignore[misc]
     def joined_rooms(self, sid: str, namespace: str) -> Set[str]:
         """The rooms ``sid`` joined, its own excepted: the manager's own set, not a copy."""
         return self.socket_rooms.get((namespace, sid), _NO_ROOMS)
+
+    def room_count(self, namespace: str) -> int:
+        """How many rooms of ``namespace`` have members on this server, the sockets' own
+        rooms not counted."""
+        by_room = self.rooms.get(namespace)
+        if not by_room:
+            return 0
+        sockets = by_room.get(None, {})  # the room None holds every socket of the namespace
+        return sum(1 for room in by_room if room is not None and room not in sockets)
 
     def select(
         self, namespace: str, rooms: Collection[str], except_rooms: Collection[str]
@@ -208,7 +222,7 @@ class LocalManager(AsyncManager):  # type: ignore[misc]
 
     async def broadcast(self, op: BroadcastOperator, data: list[Any]) -> None:
         """Send the EVENT ``data`` to every socket ``op`` selects."""
-        sent = self.observers.emitting(op.namespace, data) if self.observers else None
+        sent = self.observers.emitting(op.namespace, data) if self.observers.watched else None
         frames = self.encode_event(op.namespace, await self.logged(op, data))
         recipients = await self.send_frames(op.namespace, frames, op.rooms, op.except_rooms)
         if sent is not None:

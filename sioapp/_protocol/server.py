@@ -22,7 +22,6 @@ from typing import Any, Protocol
 import socketio
 from socketio import packet as sio_packet
 
-from sioapp._protocol.codec import OrjsonPacket
 from sioapp._protocol.events import RESERVED_EVENTS, shown
 from sioapp._protocol.handshake import Handshake
 from sioapp._protocol.manager import LocalManager, engine_frames
@@ -30,6 +29,7 @@ from sioapp._protocol.observers import OK, REFUSED, Finish
 from sioapp._protocol.reasons import DisconnectReason
 from sioapp._protocol.recovery import Claim, Missed, SessionKeeper
 from sioapp._protocol.recovery.replay import without_replayed
+from sioapp._protocol.serializers import JSON, Serializer
 from sioapp._protocol.socket import Socket
 from sioapp._tasks import TaskSet
 from sioapp._transport import Engine, TrustedProxies
@@ -120,7 +120,8 @@ class Dispatcher(Protocol):
 class SioServer(socketio.AsyncServer):  # type: ignore[misc]
     """python-socketio's server with sioapp's engine, dispatch and Node's protocol behaviour.
 
-    ``app`` is what ``socket.app`` returns; ``dispatcher`` runs its handlers.
+    ``app`` is what ``socket.app`` returns; ``dispatcher`` runs its handlers;
+    ``serializer`` encodes the packets (JSON, or msgpack as socket.io-msgpack-parser).
     """
 
     def __init__(
@@ -133,11 +134,12 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
         trusted_proxies: TrustedProxies,
         max_rooms_per_socket: int | None = None,
         recovery: SessionKeeper | None = None,
+        serializer: Serializer = JSON,
         **options: Any,
     ) -> None:
         super().__init__(
             client_manager=manager,
-            serializer=OrjsonPacket,
+            serializer=serializer.packet_class,
             async_handlers=True,
             always_connect=False,
             async_mode="asgi",
@@ -150,8 +152,10 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
         self.eio.on("connect", self.opened)
         self.eio.on("message", self.received)
         self.eio.on("disconnect", self.closed)
+        self.eio.watcher = manager.observers
         self.app = app
         self.dispatcher = dispatcher
+        self.serializer = serializer
         self.max_rooms_per_socket = max_rooms_per_socket
         self.recovery = recovery
         manager.recovery = recovery
@@ -187,7 +191,7 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
     ) -> None:
         """Send an event to one socket, logged with its offset when recovery is on."""
         observers = self.manager.observers
-        sent = observers.emitting(namespace, data) if observers else None
+        sent = observers.emitting(namespace, data) if observers.watched else None
         if self.recovery is not None:
             data = await self.recovery.log(namespace, data, {socket_id}, frozenset())
         await self.send_packet(eio_sid, sio_packet.EVENT, namespace, data)
@@ -252,8 +256,13 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
         """The packet ``data`` completes, or None while binary attachments are pending.
 
         A binary packet may announce at most `MAX_ATTACHMENTS` attachments, of
-        ``max_http_buffer_size`` bytes in all, for a namespace it has joined.
+        ``max_http_buffer_size`` bytes in all, for a namespace it has joined. With msgpack
+        every packet is one binary message, and a text message is a parse error.
         """
+        if self.serializer.binary:
+            if not isinstance(data, bytes):
+                raise ParseError("a text message on a connection that speaks msgpack")
+            return self.packet_class(encoded_packet=data)
         pending = self._pending.get(eio_sid)
         if pending is not None:
             pkt, received = pending
@@ -324,7 +333,7 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
             socket.resumed(resumed.data, missed.complete)
         self.sockets[sid] = socket
         observers = self.manager.observers
-        finish: Finish | None = observers.connecting(socket) if observers else None
+        finish: Finish | None = observers.connecting(socket) if observers.watched else None
         refused = None
         if resumed is None or self.recovery is None or not self.recovery.options.skip_middlewares:
             refused = await self.dispatcher.connect(socket)
@@ -346,7 +355,7 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
             await self.manager.connect(sid, namespace)
             socket.arrived()
             await self.send_packet(eio_sid, sio_packet.CONNECT, namespace, reply)
-        if observers:
+        if observers.watched:
             observers.room_joined(namespace, sid, sid)
             observers.socket_connected(socket)
         await self.dispatcher.connected(socket)
@@ -419,7 +428,9 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
                     self.eio.send_first(eio_sid, self._encoded(sio_packet.EVENT, namespace, data))
                     replayed.add(entry.offset)
         finally:
-            self.eio.release(eio_sid, lambda held: without_replayed(held, replayed))
+            self.eio.release(
+                eio_sid, lambda held: without_replayed(held, replayed, self.serializer.offset_of)
+            )
 
     def _encoded(self, packet_type: int, namespace: str, data: Any) -> list[str | bytes]:
         return engine_frames(
@@ -476,7 +487,7 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
             await self.dispatcher.disconnect(socket, reason, leaving)
         await self.manager.disconnect(sid, namespace, ignore_queue=True)
         observers = self.manager.observers
-        if socket is not None and observers:
+        if socket is not None and observers.watched:
             observers.room_left(namespace, sid, sid)
             observers.socket_disconnected(socket, reason)
 

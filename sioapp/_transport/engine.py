@@ -19,7 +19,7 @@ import itertools
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from starlette.types import Receive, Scope, Send
@@ -43,13 +43,50 @@ from sioapp._transport.packets import (
 from sioapp._transport.polling import serve_poll, serve_post
 from sioapp._transport.proxies import TrustedProxies
 from sioapp._transport.session import CloseReason, Session, Transport
-from sioapp._transport.websocket import read_frames, upgrade
+from sioapp._transport.websocket import asgi_messages, read_frames, upgrade
+from sioapp._transport.wire import WIRE_EXTENSION, Wire, websocket_frames
 
-__all__ = ["Engine"]
+__all__ = ["Engine", "EngineWatcher"]
 
 logger = logging.getLogger("sioapp")
 
 Handler = Callable[..., Awaitable[Any]]
+
+
+class EngineWatcher(Protocol):
+    """Hears the engine's connections and traffic while ``engine_watched``: an engine
+    nobody watches pays one attribute test per step."""
+
+    engine_watched: bool
+
+    def client_opened(self, sid: str, transport: str) -> None:
+        """A client opened session ``sid`` over ``transport``."""
+
+    def client_upgraded(self, sid: str, transport: str) -> None:
+        """Session ``sid`` moved to ``transport``."""
+
+    def client_closed(self, sid: str, reason: str) -> None:
+        """Session ``sid`` ended for ``reason``."""
+
+    def messages_received(self, count: int, size: int) -> None:
+        """``count`` messages of ``size`` bytes in all came in."""
+
+    def messages_sent(self, count: int, size: int) -> None:
+        """``count`` messages of ``size`` bytes in all were queued for clients."""
+
+
+def _message_size(message: str | bytes) -> int:
+    """The bytes of one message, its text in UTF-8."""
+    if isinstance(message, bytes) or message.isascii():
+        return len(message)
+    return len(message.encode())
+
+
+def _frames_size(frames: Iterable[Frame]) -> int:
+    """The bytes of the messages of ``frames``, as Node counts them: text without its packet
+    type, binary whole."""
+    return sum(_message_size(frame) - (not isinstance(frame, bytes)) for frame in frames)
+
 
 _TRANSPORTS = frozenset(Transport)
 _IGNORED = frozenset((OPEN, PING, UPGRADE, NOOP))  # packets a client has no reason to send
@@ -89,6 +126,9 @@ class Engine:
 
     #: What python-socketio reads to know the engine serves ASGI.
     async_mode = "asgi"
+    #: URL-safe characters every new id starts with; ``sioapp run --workers`` sets it
+    #: so that a session id names the worker process holding the session.
+    id_prefix = ""
 
     def __init__(
         self,
@@ -140,6 +180,8 @@ class Engine:
         self.request_timeout = self.ping_interval + self.ping_timeout
         self.upgrade_timeout = UPGRADE_TIMEOUT
         self.sessions: dict[str, Session] = {}
+        #: Told of sessions and traffic when set (the Socket.IO layer's observers).
+        self.watcher: EngineWatcher | None = None
         self.handlers: dict[str, Handler] = {}
         self.heartbeat = Heartbeat(
             self.sessions, self.ping_interval, self.ping_timeout, self._ping_timed_out
@@ -169,9 +211,11 @@ class Engine:
         return register if handler is None else register(handler)
 
     def generate_id(self) -> str:
-        """A new 20-character id: 12 random bytes and a counter, in URL-safe base64."""
+        """A new 20-character id: 12 random bytes and a counter, in URL-safe base64,
+        starting with `id_prefix` in place of as many random characters."""
         raw = secrets.token_bytes(12) + (next(self._ids) % 2**24).to_bytes(3, "big")
-        return base64.urlsafe_b64encode(raw).decode()
+        prefix = self.id_prefix
+        return prefix + base64.urlsafe_b64encode(raw).decode()[len(prefix) :]
 
     async def send(self, sid: str, data: str | bytes) -> None:
         """Queue the message ``data`` for session ``sid``; nothing if it has gone."""
@@ -226,6 +270,16 @@ class Engine:
         """How many times the heartbeat has looked for idle WebSocket writers."""
         return self.heartbeat.sweeps
 
+    def client_counts(self) -> tuple[int, int]:
+        """How many clients are connected, and how many of them over long-polling."""
+        sessions = self.sessions
+        polling = sum(1 for session in sessions.values() if not session.upgraded)
+        return len(sessions), polling
+
+    def outgoing_bytes(self) -> int:
+        """Bytes queued for every session and not yet sent."""
+        return sum(session.queue.pending for session in self.sessions.values())
+
     # ---- for the Socket.IO layer -------------------------------------------------
 
     def send_many(self, sids: Iterable[str], frames: list[Frame]) -> int:
@@ -233,17 +287,26 @@ class Engine:
         held session); how many got them."""
         sessions = self.sessions
         sent = 0
+        framed: bytes | None = None  # the WebSocket frames, made once for every wire
         for sid in sids:
             session = sessions.get(sid)
             if session is None or session.closed:
                 continue
-            if session.held is None:
+            wire = session.wire
+            if session.held is not None:
+                session.held.extend(frames)
+            elif wire is not None and wire.ready and session.queue.empty():
+                if framed is None:
+                    framed = websocket_frames(frames)
+                wire.write(framed)
+            else:
                 put = session.queue.put
                 for frame in frames:
                     put(frame)
-            else:
-                session.held.extend(frames)
             sent += 1
+        watcher = self.watcher
+        if sent and watcher is not None and watcher.engine_watched:
+            watcher.messages_sent(sent * len(frames), sent * _frames_size(frames))
         return sent
 
     def hold(self, sid: str) -> None:
@@ -259,6 +322,9 @@ class Engine:
         if session is not None and not session.closed:
             for frame in frames:
                 session.queue.put(frame)
+            watcher = self.watcher
+            if watcher is not None and watcher.engine_watched:
+                watcher.messages_sent(len(frames), _frames_size(frames))
 
     def release(self, sid: str, keep: Callable[[list[Frame]], list[Frame]] | None = None) -> None:
         """Queue what the hold of session ``sid`` kept aside (what ``keep`` keeps of it)."""
@@ -286,6 +352,9 @@ class Engine:
         if session is None or session.closed:
             return
         del self.sessions[sid]
+        watcher = self.watcher
+        if watcher is not None and watcher.engine_watched:
+            watcher.client_closed(sid, reason)
         session.close(reason, notify)
         if abort:
             session.abort()
@@ -319,6 +388,9 @@ class Engine:
 
     async def deliver(self, sid: str, data: str | bytes) -> None:
         """Hand one message to the ``message`` handler, in this task."""
+        watcher = self.watcher
+        if watcher is not None and watcher.engine_watched:
+            watcher.messages_received(1, _message_size(data))
         handler = self.handlers.get("message")
         if handler is None:
             return
@@ -362,7 +434,7 @@ class Engine:
         if websocket:
             if session is None:
                 return self._open_websocket(scope, receive, send)
-            return self._upgrade(session, receive, send)
+            return self._upgrade(session, scope, receive, send)
         headers = self.origins.cors_headers(request.headers, request.method == "OPTIONS")
         if request.method == "OPTIONS":
             return respond(send, 200, b"", "text/plain", headers)
@@ -423,6 +495,9 @@ class Engine:
         sid = self.generate_id()
         session = Session(self, sid, scope, transport)
         self.sessions[sid] = session
+        watcher = self.watcher
+        if watcher is not None and watcher.engine_watched:
+            watcher.client_opened(sid, transport)
         session.queue.put(self._handshake(sid, transport))
         self.heartbeat.ping_later(sid)
         handler = self.handlers.get("connect")
@@ -449,28 +524,41 @@ class Engine:
         if cookie:
             accept["headers"] = [(b"set-cookie", cookie[0][1].encode("latin-1"))]
         await send(accept)
-        await self._serve_websocket(session, receive, send)
+        await self._serve_websocket(session, scope, receive, send)
 
-    async def _upgrade(self, session: Session, receive: Receive, send: Send) -> None:
+    async def _upgrade(self, session: Session, scope: Scope, receive: Receive, send: Send) -> None:
         await receive()  # websocket.connect
         await send({"type": "websocket.accept"})
         if session.upgrading or session.upgraded:
             await send({"type": "websocket.close", "code": 1000})  # as Node does
             return
         if await upgrade(self, session, receive, send):
-            await self._serve_websocket(session, receive, send)
+            watcher = self.watcher
+            if watcher is not None and watcher.engine_watched:
+                watcher.client_upgraded(session.sid, session.transport)
+            await self._serve_websocket(session, scope, receive, send)
         else:
             await send({"type": "websocket.close", "code": 1000})
 
-    async def _serve_websocket(self, session: Session, receive: Receive, send: Send) -> None:
-        """Read the session's frames until either side leaves, then close it."""
-        session.ws_send = send
+    async def _serve_websocket(
+        self, session: Session, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """Read the session's frames until either side leaves, then close it: through the
+        server's `Wire` when it offers one, else through ASGI."""
+        wire: Wire | None = scope.get("extensions", {}).get(WIRE_EXTENSION)
         session.reader = asyncio.current_task()
-        if not session.queue.empty():
-            session.start_writer()
+        next_message: Callable[[], Awaitable[Frame | None]]
+        if wire is not None:
+            session.attach(wire)
+            next_message = wire.next_message
+        else:
+            session.ws_send = send
+            if not session.queue.empty():
+                session.start_writer()
+            next_message = asgi_messages(receive)
         reason: str | None = None
         try:
-            reason = await read_frames(self, session, receive)
+            reason = await read_frames(self, session, next_message)
         except asyncio.CancelledError:
             if not session.aborted:
                 raise
@@ -484,3 +572,22 @@ class Engine:
             await self.close(session.sid, reason or CloseReason.TRANSPORT_CLOSE)
             if session.writer is not None and not session.aborted:
                 await asyncio.wait((session.writer,), timeout=self.ping_timeout)
+            if wire is not None and session.aborted:
+                wire.abort()  # nothing more goes out: do not wait for the client to read
+            elif wire is not None and wire.open:
+                await self._close_wire(session, wire, send)
+
+    async def _close_wire(self, session: Session, wire: Wire, send: Send) -> None:
+        """Close the WebSocket once the wire took everything up to `END`; drop it when the
+        client does not read that within ``ping_timeout``."""
+        if session.wire is not None:  # END waits for the client to read
+            drained = session.wire_drained = asyncio.get_running_loop().create_future()
+            await asyncio.wait((drained,), timeout=self.ping_timeout)
+            if not drained.done():
+                logger.info("%s: the client read nothing more, dropping its WebSocket", session.sid)
+                wire.abort()
+                return
+        try:
+            await send({"type": "websocket.close", "code": 1000})
+        except Exception:  # the client left meanwhile
+            logger.debug("%s: the WebSocket was gone before it was closed", session.sid)

@@ -13,8 +13,12 @@ from starlette.types import Scope
 
 from sioapp._transport.outgoing import END, OutgoingQueue
 from sioapp._transport.packets import CLOSE, NOOP, Frame
+from sioapp._transport.wire import Wire, websocket_frames
 
 __all__ = ["CloseReason", "Session", "SessionHost", "Transport", "TransportHost"]
+
+#: Bytes of packets a wire is given in one write, at most (and one packet more).
+FLUSH_BYTES = 64 * 1024
 
 logger = logging.getLogger("sioapp")
 
@@ -81,6 +85,8 @@ class Session:
         "sid",
         "transport",
         "upgrading",
+        "wire",
+        "wire_drained",
         "writer",
         "ws_send",
     )
@@ -106,7 +112,10 @@ class Session:
         self.data: dict[str, Any] | None = None
         #: Packets kept aside while the session is held (see `Engine.hold`).
         self.held: list[Frame] | None = None
-        # The WebSocket: its ASGI send, the task reading it, the task writing to it.
+        # The WebSocket: its ASGI send, the task reading it, the task writing to it; or
+        # the wire written directly, and what waits for it to take everything up to `END`.
+        self.wire: Wire | None = None
+        self.wire_drained: asyncio.Future[None] | None = None
         self.ws_send: Any = None
         self.reader: asyncio.Task[Any] | None = None
         self.writer: asyncio.Task[None] | None = None
@@ -135,8 +144,11 @@ class Session:
     # ---- the queue's owner ---------------------------------------------------------
 
     def packet_waiting(self) -> None:
-        """Start a writer if the transport is a WebSocket and none is running."""
-        if self.writer is None and self.ws_send is not None:
+        """Write to the wire, or start a writer if the transport is a WebSocket and none
+        is running."""
+        if self.wire is not None:
+            self.flush()
+        elif self.writer is None and self.ws_send is not None:
             self.start_writer()
 
     def overflowed(self) -> None:
@@ -169,6 +181,8 @@ class Session:
         elif notify:
             self.queue.put(CLOSE)
         self.queue.put(END)
+        if self.wire is not None:
+            self.wire.end()  # its reader stops, whether the wire could take END yet or not
         for waiter in (self._closed_waiter, self._upgrade_waiter):
             if waiter is not None and not waiter.done():
                 waiter.set_result(None)
@@ -206,6 +220,41 @@ class Session:
             if self._upgrade_waiter is None:
                 self._upgrade_waiter = asyncio.get_running_loop().create_future()
             await self._upgrade_waiter
+
+    # ---- the wire -----------------------------------------------------------------
+
+    def attach(self, wire: Wire) -> None:
+        """Write to ``wire`` from now on, starting with what is queued."""
+        self.wire = wire
+        wire.attach(self.flush)
+        self.flush()
+
+    def flush(self) -> None:
+        """Write the queued packets to the wire while it takes writes, up to `FLUSH_BYTES`
+        in each write; what is left waits in the queue, still bounded, until the wire
+        takes writes again. After `END`, the wire is done."""
+        wire, queue = self.wire, self.queue
+        while wire is not None and wire.ready and not queue.empty():
+            messages: list[Frame] = []
+            size = 0
+            ended = False
+            while size < FLUSH_BYTES and not queue.empty():
+                frame = queue.take()
+                if frame is END:
+                    ended = True
+                    break
+                if frame != NOOP:
+                    messages.append(frame)
+                    size += len(frame)
+            if messages:
+                wire.write(websocket_frames(messages))
+            queue.sent()
+            if ended:
+                self.wire = None
+                wire.end()
+                if self.wire_drained is not None and not self.wire_drained.done():
+                    self.wire_drained.set_result(None)
+                return
 
     # ---- the WebSocket writer -----------------------------------------------------
 

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from starlette.types import Receive, Send
 
 from sioapp._transport.packets import PING, PONG, UPGRADE, Frame
 from sioapp._transport.session import CloseReason, Session, TransportHost
 
-__all__ = ["read_frames", "upgrade"]
+__all__ = ["asgi_messages", "read_frames", "upgrade"]
 
 logger = logging.getLogger("sioapp")
 
@@ -31,26 +32,18 @@ _PROBE = PING + "probe"
 _PROBED = PONG + "probe"
 
 
-async def _next_frame(receive: Receive) -> Frame | None:
-    """The next frame, or None when the client left."""
-    message = await receive()
-    if message["type"] != "websocket.receive":
-        return None
-    data: Frame | None = message.get("text")
-    return message.get("bytes") if data is None else data
-
-
 async def upgrade(engine: TransportHost, session: Session, receive: Receive, send: Send) -> bool:
     """Upgrade a long-polling ``session`` to this WebSocket; whether it worked."""
     session.start_upgrade()
+    next_message = asgi_messages(receive)
     upgraded = False
     try:
         async with asyncio.timeout(engine.upgrade_timeout):
-            if await _next_frame(receive) != _PROBE:
+            if await next_message() != _PROBE:
                 logger.info("%s: failed WebSocket upgrade, no PING probe", session.sid)
                 return False
             await send({"type": "websocket.send", "text": _PROBED})
-            if await _next_frame(receive) != UPGRADE:
+            if await next_message() != UPGRADE:
                 logger.info("%s: failed WebSocket upgrade, no UPGRADE packet", session.sid)
                 return False
         upgraded = not session.closed
@@ -62,23 +55,31 @@ async def upgrade(engine: TransportHost, session: Session, receive: Receive, sen
         session.end_upgrade(upgraded)
 
 
+def asgi_messages(receive: Receive) -> Callable[[], Awaitable[Frame | None]]:
+    """The messages of a WebSocket served through ASGI, one per call; None once it ends."""
+
+    async def next_message() -> Frame | None:
+        message = await receive()
+        if message["type"] != "websocket.receive":
+            return None
+        data: Frame | None = message.get("text")
+        return message.get("bytes") if data is None else data
+
+    return next_message
+
+
 async def read_frames(
-    engine: TransportHost, session: Session, receive: Receive
+    engine: TransportHost, session: Session, next_message: Callable[[], Awaitable[Frame | None]]
 ) -> CloseReason | None:
-    """Hand the client's frames to the engine in order until the session or the
+    """Hand the client's messages to the engine in order until the session or the
     WebSocket ends; the reason to close the session with, if it is still open."""
     limit = engine.max_http_buffer_size
     deliver = engine.deliver
     sid = session.sid
     while True:
-        message = await receive()
-        if message["type"] != "websocket.receive":
-            return CloseReason.TRANSPORT_CLOSE
-        data: Frame | None = message.get("text")
+        data = await next_message()
         if data is None:
-            data = message.get("bytes")
-            if data is None:
-                return CloseReason.TRANSPORT_CLOSE
+            return None if session.closed else CloseReason.TRANSPORT_CLOSE
         if len(data) > limit:
             logger.info("%s: WebSocket frame over %s bytes, closing", sid, limit)
             return CloseReason.TRANSPORT_ERROR

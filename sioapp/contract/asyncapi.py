@@ -19,7 +19,16 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from sioapp.contract.model import Ack, Contract, Direction, Event, Handshake, Namespace
+from sioapp.contract.model import (
+    DEFAULT_PARSER,
+    PARSERS,
+    Ack,
+    Contract,
+    Direction,
+    Event,
+    Handshake,
+    Namespace,
+)
 from sioapp.contract.replies import CONNECT_ERROR_EXAMPLE, ERROR_EXAMPLE
 
 __all__ = [
@@ -27,6 +36,7 @@ __all__ = [
     "CONNECT_ERROR_MESSAGE",
     "ERROR_MESSAGE",
     "HANDSHAKE_MESSAGE",
+    "PARSER_EXTENSION",
     "channel_keys",
     "message_keys",
     "render_asyncapi",
@@ -39,6 +49,11 @@ ERROR_MESSAGE = "ErrorReply"
 HANDSHAKE_MESSAGE = "connect"
 #: Key of the refused handshake's ``connect_error`` in ``components.messages`` and channels.
 CONNECT_ERROR_MESSAGE = "ConnectError"
+
+#: The root key naming the Socket.IO parser (npm package) clients need.
+PARSER_EXTENSION = "x-socketio-parser"
+#: ``defaultContentType`` by parser: how arguments are encoded on the wire.
+CONTENT_TYPES = {PARSERS["json"]: "application/json", PARSERS["msgpack"]: "application/msgpack"}
 
 _WS_SCHEMES = {"http": "ws", "https": "wss", "ws": "ws", "wss": "wss"}
 
@@ -59,15 +74,21 @@ class _Keys:
         return key
 
 
-def _server(url: str, socketio_path: str) -> dict[str, Any]:
+def _server(url: str, contract: Contract) -> dict[str, Any]:
     parts = urlsplit(url)
     if parts.scheme not in _WS_SCHEMES or not parts.netloc:
         raise ValueError(f"a server is an http(s) or ws(s) URL, not {url!r}")
+    description = "Socket.IO 5 (Engine.IO 4) endpoint."
+    if contract.parser != DEFAULT_PARSER:
+        description = (
+            f"Socket.IO 5 (Engine.IO 4) endpoint, with the {contract.parser} parser: "
+            f'clients pass `parser: require("{contract.parser}")`.'
+        )
     return {
         "host": parts.netloc,
         "protocol": _WS_SCHEMES[parts.scheme],
-        "pathname": parts.path.rstrip("/") + socketio_path,
-        "description": "Socket.IO 5 (Engine.IO 4) endpoint.",
+        "pathname": parts.path.rstrip("/") + contract.socketio_path,
+        "description": description,
     }
 
 
@@ -224,10 +245,9 @@ def render_asyncapi(contract: Contract) -> dict[str, Any]:
     return {
         "asyncapi": ASYNCAPI_VERSION,
         "info": info,
-        "defaultContentType": "application/json",
-        "servers": {
-            name: _server(url, contract.socketio_path) for name, url in contract.servers.items()
-        },
+        "defaultContentType": CONTENT_TYPES[contract.parser],
+        PARSER_EXTENSION: contract.parser,
+        "servers": {name: _server(url, contract) for name, url in contract.servers.items()},
         "channels": channels,
         "operations": operations,
         "components": {"schemas": contract.schemas, "messages": _component_messages(contract)},

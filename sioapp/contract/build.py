@@ -24,6 +24,7 @@ from sioapp._runtime.registry import EventHandler, NamespaceRegistry
 from sioapp._runtime.router import EmittedEvent
 from sioapp.contract.examples import NO_EXAMPLE, example_of
 from sioapp.contract.model import (
+    PARSERS,
     REF_PREFIX,
     Ack,
     Argument,
@@ -287,6 +288,7 @@ def build(app: Documented) -> Contract:
         description=app.description,
         servers=dict(app.servers) or DEFAULT_SERVERS,
         socketio_path=app.socketio_path,
+        parser=PARSERS[app.serializer],
         namespaces=tuple(
             Namespace(
                 name,

@@ -129,6 +129,12 @@ class Namespace:
         return tuple(event for event in self.events if event.direction is direction)
 
 
+#: The npm package of the parser clients need, by the app's ``serializer``.
+PARSERS = {"json": "socket.io-parser", "msgpack": "socket.io-msgpack-parser"}
+#: The parser socket.io-client uses unless told otherwise.
+DEFAULT_PARSER = PARSERS["json"]
+
+
 @dataclass(frozen=True, slots=True)
 class Contract:
     """Everything the app's clients need to know, independent of any output format."""
@@ -138,6 +144,8 @@ class Contract:
     description: str
     servers: dict[str, str]
     socketio_path: str
+    #: The npm package of the Socket.IO parser clients need (`PARSERS`).
+    parser: str
     namespaces: tuple[Namespace, ...]
     schemas: dict[str, JsonSchema]
     error_reply: JsonSchema

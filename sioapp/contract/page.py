@@ -21,7 +21,15 @@ from markupsafe import Markup, escape
 
 from sioapp.contract.assets import asset
 from sioapp.contract.asyncapi import channel_keys, message_keys
-from sioapp.contract.model import REF_PREFIX, Contract, Direction, Event, JsonSchema, Namespace
+from sioapp.contract.model import (
+    DEFAULT_PARSER,
+    REF_PREFIX,
+    Contract,
+    Direction,
+    Event,
+    JsonSchema,
+    Namespace,
+)
 from sioapp.contract.prose import inline, paragraphs
 from sioapp.contract.typescript import TypeWriter
 
@@ -179,6 +187,7 @@ def render_html(contract: Contract) -> str:
         .get_template("page.html")
         .render(
             contract=contract,
+            default_parser=DEFAULT_PARSER,
             sections=_sections(contract, writer, error_reply),
             type_of=functools.partial(_type_html, writer),
             error_anchor=_anchor(contract.error_reply),

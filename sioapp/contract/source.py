@@ -31,6 +31,10 @@ class Documented(Protocol):
     def socketio_path(self) -> str: ...
 
     @property
+    def serializer(self) -> str:
+        """How packets travel: ``"json"`` or ``"msgpack"``."""
+
+    @property
     def registry(self) -> Mapping[str, NamespaceRegistry]:
         """Every namespace's handlers."""
 

@@ -39,10 +39,10 @@ def _settle(future: asyncio.Future[Any] | None, result: Any) -> None:
 class TestClient:
     """A Socket.IO client of ``app`` in this process: no port, no uvicorn, no thread.
 
-    It speaks Engine.IO v4 and Socket.IO v5 to the app's ASGI callable over an
-    in-memory WebSocket, so middleware, validation, acks, rooms, binary
-    attachments, disconnect reasons and dependency injection run as for a
-    remote client::
+    It speaks Engine.IO v4 and Socket.IO v5, with the app's serializer (JSON or
+    msgpack), to the app's ASGI callable over an in-memory WebSocket, so
+    middleware, validation, acks, rooms, binary attachments, disconnect reasons
+    and dependency injection run as for a remote client::
 
         async with TestClient(app, auth={"token": "ann"}) as ann:
             assert await ann.call("join", {"room": "lobby"}) == {"room": "lobby", "members": 1}
@@ -89,7 +89,7 @@ class TestClient:
         self._headers = dict(headers or {})
         self._query = dict(query or {})
         self._server: TestServer | None = None
-        self._wire = Wire(self._open, self._packet, self._lost)
+        self._wire = Wire(self._open, self._packet, self._lost, app.server.serializer)
         self._connected: asyncio.Future[None] | None = None
         self._gone_waiter: asyncio.Future[None] | None = None
         self._acks: dict[int, asyncio.Future[list[Any]]] = {}
@@ -173,7 +173,7 @@ class TestClient:
         handlers get ``client namespace disconnect``, and have run when this returns."""
         websocket = self._socket()
         if self.connected:
-            self._wire.send(Packet(sio.DISCONNECT, namespace=self.namespace))
+            self._wire.send(self._wire.packet(sio.DISCONNECT, namespace=self.namespace))
             self._lost("io client disconnect")
         websocket.close()
         await websocket.finished(self.timeout)
@@ -195,7 +195,7 @@ class TestClient:
     async def emit(self, event: str, *args: Any) -> None:
         """Send ``event`` with ``args`` to the server."""
         self._check_connected()
-        self._wire.send(Packet(sio.EVENT, data=[event, *args], namespace=self.namespace))
+        self._wire.send(self._wire.packet(sio.EVENT, data=[event, *args], namespace=self.namespace))
 
     async def call(self, event: str, *args: Any, timeout: float | None = None) -> Any:
         """Send ``event`` with ``args`` and wait for the server's ack.
@@ -204,19 +204,26 @@ class TestClient:
         several, None when it has none, as python-socketio's ``call``.
         `TimeoutError` when no ack comes within ``timeout`` seconds.
         """
+        values = await self.call_args(event, *args, timeout=timeout)
+        if len(values) > 1:
+            return tuple(values)
+        return values[0] if values else None
+
+    async def call_args(self, event: str, *args: Any, timeout: float | None = None) -> list[Any]:
+        """As `call`, but return the ack's arguments as a list, as `receive` returns an
+        event's: ``[]`` for an ack without arguments, ``[None]`` for an ack of null."""
         self._check_connected()
         ack_id = next(self._ack_ids)
         ack: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
         self._acks[ack_id] = ack
-        self._wire.send(Packet(sio.EVENT, data=[event, *args], namespace=self.namespace, id=ack_id))
+        self._wire.send(
+            self._wire.packet(sio.EVENT, data=[event, *args], namespace=self.namespace, id=ack_id)
+        )
         wait = self.timeout if timeout is None else timeout
         if not await settled(ack, wait):
             del self._acks[ack_id]
             raise TimeoutError(f"no ack for {event!r} within {wait} s")
-        values = ack.result()
-        if len(values) > 1:
-            return tuple(values)
-        return values[0] if values else None
+        return ack.result()
 
     async def receive(self, event: str | None = None, *, timeout: float | None = None) -> list[Any]:
         """The arguments of the next event received, or of the next one named ``event``.
@@ -298,7 +305,7 @@ class TestClient:
     # ---- packets -------------------------------------------------------------------------
 
     def _open(self) -> None:
-        self._wire.send(Packet(sio.CONNECT, data=self._auth, namespace=self.namespace))
+        self._wire.send(self._wire.packet(sio.CONNECT, data=self._auth, namespace=self.namespace))
 
     def _packet(self, pkt: Packet) -> None:
         """One Socket.IO packet from the server."""
@@ -340,4 +347,6 @@ class TestClient:
                 values = list(result)
             else:
                 values = [] if result is None else [result]
-            self._wire.send(Packet(sio.ACK, data=values, namespace=self.namespace, id=ack_id))
+            self._wire.send(
+                self._wire.packet(sio.ACK, data=values, namespace=self.namespace, id=ack_id)
+            )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from socketio.packet import Packet
 
+from sioapp._protocol.serializers import JSON, Serializer
 from sioapp._transport.packets import CLOSE, MESSAGE, OPEN, PING, PONG, Frame
 from sioapp.testing._memory import MemoryWebSocket
 
@@ -18,7 +20,8 @@ class Wire:
     What the server sends: a PING is answered with a PONG; OPEN calls ``on_open``;
     a Socket.IO packet reaches ``on_packet`` once its binary attachments have
     arrived; a CLOSE packet or the WebSocket closing calls ``on_lost("transport
-    close")``, and what is no packet ``on_lost("parse error")``.
+    close")``, and what is no packet ``on_lost("parse error")``. Packets are encoded
+    with ``serializer``, the server's: with msgpack each is one binary message.
     """
 
     def __init__(
@@ -26,8 +29,10 @@ class Wire:
         on_open: Callable[[], None],
         on_packet: Callable[[Packet], None],
         on_lost: Callable[[str], None],
+        serializer: Serializer = JSON,
     ) -> None:
         self.websocket: MemoryWebSocket | None = None
+        self.serializer = serializer
         self._on_open = on_open
         self._on_packet = on_packet
         self._on_lost = on_lost
@@ -39,6 +44,9 @@ class Wire:
         encoded = pkt.encode()
         if isinstance(encoded, str):
             self.websocket.send(MESSAGE + encoded)
+            return
+        if isinstance(encoded, bytes):
+            self.websocket.send(encoded)
             return
         head, *attachments = encoded
         self.websocket.send(MESSAGE + head)
@@ -56,7 +64,19 @@ class Wire:
         """The server closed the WebSocket."""
         self._on_lost("transport close")
 
+    def packet(
+        self, packet_type: int, data: Any = None, namespace: str = "/", id: int | None = None
+    ) -> Packet:
+        """A packet for the server, of the server's serializer."""
+        pkt: Packet = self.serializer.packet_class(
+            packet_type, data=data, namespace=namespace, id=id
+        )
+        return pkt
+
     def _read(self, frame: Frame) -> None:
+        if isinstance(frame, bytes) and self.serializer.binary:
+            self._on_packet(self.serializer.packet_class(encoded_packet=frame))
+            return
         if isinstance(frame, bytes):
             pkt = self._partial
             if pkt is None:
@@ -67,7 +87,9 @@ class Wire:
             return
         kind = frame[:1]
         if kind == MESSAGE:
-            pkt = Packet(encoded_packet=frame[1:])
+            if self.serializer.binary:
+                raise ValueError("a text message from a server that speaks msgpack")
+            pkt = self.serializer.packet_class(encoded_packet=frame[1:])
             if pkt.attachment_count:
                 self._partial = pkt
             else:

@@ -3,8 +3,10 @@
 import { io } from "socket.io-client";
 
 export const [url, transport] = process.argv.slice(2);
-if (!url || !["websocket", "polling"].includes(transport)) {
-  console.error("usage: node <script>.mjs <server url> websocket|polling");
+// "default": socket.io-client's own, long-polling first, then the upgrade to a WebSocket.
+const TRANSPORTS = { websocket: ["websocket"], polling: ["polling"], default: ["polling", "websocket"] };
+if (!url || !(transport in TRANSPORTS)) {
+  console.error("usage: node <script>.mjs <server url> websocket|polling|default");
   process.exit(64);
 }
 
@@ -21,10 +23,10 @@ export function report(check, value) {
 
 const sockets = [];
 
-/** A socket.io-client socket on the chosen transport only, without reconnection. */
+/** A socket.io-client socket on the chosen transports, without reconnection. */
 export function client(options = {}) {
   const socket = io(url, {
-    transports: [transport],
+    transports: TRANSPORTS[transport],
     reconnection: false,
     forceNew: true,
     autoConnect: false,

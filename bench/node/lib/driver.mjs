@@ -8,26 +8,52 @@
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { io } from "socket.io-client";
+import msgpackParser from "socket.io-msgpack-parser";
 
 /** Connections opened at once by `connectAll`; more would only fill the listen backlog. */
 const CONNECT_BATCH = 100;
 
-/** The command line: `--url`, and a number for each setting of `defaults`
- * (`{acks: 400}` takes `--acks=N`, 400 when absent). */
+/** The parser of every client: `--serializer=msgpack` for socket.io-msgpack-parser. */
+let parser;
+
+/** The command line: `--url`, `--serializer` (`json` or `msgpack`), and a number for each
+ * setting of `defaults` (`{acks: 400}` takes `--acks=N`, 400 when absent). */
 export function settings(defaults) {
-  const options = { url: { type: "string" } };
+  const options = { url: { type: "string" }, serializer: { type: "string", default: "json" } };
   for (const [name, value] of Object.entries(defaults)) {
     options[name] = { type: "string", default: String(value) };
   }
   const { values } = parseArgs({ options });
+  parser = values.serializer === "msgpack" ? msgpackParser : undefined;
   const parsed = { url: values.url };
   for (const name of Object.keys(defaults)) parsed[name] = Number(values[name]);
   return parsed;
 }
 
+/** The Engine.IO messages every client sent and received since `countTraffic()`, and their
+ * bytes: what each WebSocket frame carries, without the frame's own header. */
+export const traffic = { messages: 0, bytes: 0 };
+
+/** Count traffic from now on. */
+export function countTraffic() {
+  traffic.messages = 0;
+  traffic.bytes = 0;
+}
+
+function counted(packet) {
+  if (packet.type !== "message") return;
+  traffic.messages += 1;
+  // a text message is its type digit "4" and the text; a binary one, its bytes
+  traffic.bytes +=
+    typeof packet.data === "string" ? 1 + Buffer.byteLength(packet.data) : packet.data.byteLength;
+}
+
 /** One WebSocket connection to `url`, not yet connected. */
 export function open(url) {
-  return io(url, { transports: ["websocket"], forceNew: true, reconnection: false });
+  const socket = io(url, { transports: ["websocket"], forceNew: true, reconnection: false, parser });
+  socket.io.engine.on("packet", counted);
+  socket.io.engine.on("packetCreate", counted);
+  return socket;
 }
 
 /** Open `count` independent WebSocket connections to `url`, `CONNECT_BATCH` at a time;

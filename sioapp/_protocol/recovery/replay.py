@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Set
+from collections.abc import Callable, Set
 
 from sioapp._transport.packets import Frame
 
@@ -27,8 +27,13 @@ def _attachments(frame: str) -> int:
     return int(count) if dash and count.isdigit() else 0
 
 
-def without_replayed(frames: list[Frame], offsets: Set[str]) -> list[Frame]:
-    """``frames`` less the events whose offset is in ``offsets``, with their attachments."""
+def without_replayed(
+    frames: list[Frame],
+    offsets: Set[str],
+    offset_in: Callable[[Frame], str | None] = offset_of,
+) -> list[Frame]:
+    """``frames`` less the events whose offset is in ``offsets``, with their attachments;
+    ``offset_in`` reads an encoded event's offset (the serializer's own)."""
     if not offsets:
         return frames
     kept: list[Frame] = []
@@ -37,7 +42,7 @@ def without_replayed(frames: list[Frame], offsets: Set[str]) -> list[Frame]:
         if skip:
             skip -= 1
             continue
-        if offset_of(frame) in offsets:
+        if offset_in(frame) in offsets:
             skip = _attachments(frame) if isinstance(frame, str) else 0
             continue
         kept.append(frame)

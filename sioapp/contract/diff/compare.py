@@ -69,6 +69,10 @@ class _Comparison:
             if was != now:
                 shown = "" if key == "description" else f" from {was} to {now}"
                 self.add(Level.INFO, place, f"{key} changed{shown}")
+        was, now = self.old.parser, self.new.parser
+        if was != now:
+            message = f"the parser changed from {was} to {now}: every client must switch"
+            self.add(Level.BREAKING, _Place(None, part="parser"), message)
 
     def namespaces(self) -> None:
         for address in _union(self.old.namespaces, self.new.namespaces):

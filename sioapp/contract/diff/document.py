@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sioapp.contract.asyncapi import HANDSHAKE_MESSAGE
-from sioapp.contract.model import Direction, JsonSchema
+from sioapp.contract.asyncapi import HANDSHAKE_MESSAGE, PARSER_EXTENSION
+from sioapp.contract.model import DEFAULT_PARSER, Direction, JsonSchema
 
 __all__ = [
     "Document",
@@ -65,6 +65,13 @@ class Document:
     def info(self) -> dict[str, Any]:
         info = self.raw.get("info")
         return info if isinstance(info, dict) else {}
+
+    @property
+    def parser(self) -> str:
+        """The Socket.IO parser clients need; Socket.IO's default when the document
+        does not say."""
+        parser = self.raw.get(PARSER_EXTENSION)
+        return parser if isinstance(parser, str) else DEFAULT_PARSER
 
     def resolve(self, node: Any) -> Any:
         """``node`` with its ``$ref`` followed (to a local JSON pointer), repeatedly."""
