@@ -120,6 +120,7 @@ def test_the_template_enum_matches_the_shipped_folders() -> None:
 
 
 @pytest.mark.parametrize("template", list(Template))
+@pytest.mark.slow
 def test_new_renders_a_project(project: Path, sioapp_cli: Invoke, template: Template) -> None:
     result = sioapp_cli("new", "my-chat", "--template", template.value, "--no-input")
 
@@ -140,6 +141,7 @@ def test_new_renders_a_project(project: Path, sioapp_cli: Invoke, template: Temp
     assert "{{" not in "".join(path.read_text() for path in root.rglob("*") if path.is_file())
 
 
+@pytest.mark.slow
 def test_new_asks_for_the_title_and_template(project: Path, sioapp_cli: Invoke) -> None:
     result = sioapp_cli("new", "demo", input="Demo Chat\nsomething\nchat\n")
 
@@ -149,6 +151,7 @@ def test_new_asks_for_the_title_and_template(project: Path, sioapp_cli: Invoke) 
     assert (project / "demo" / "tests" / "test_chat.py").is_file()
 
 
+@pytest.mark.slow
 def test_titles_are_quoted_in_code_and_configuration(project: Path, sioapp_cli: Invoke) -> None:
     title = 'Say "hi" \\ from C:\\chat'
     assert sioapp_cli("new", "demo", input=f"{title}\nchat\n").exit_code == 0
@@ -164,12 +167,14 @@ def test_titles_are_quoted_in_code_and_configuration(project: Path, sioapp_cli: 
     assert pyproject["project"]["description"].startswith(title)
 
 
+@pytest.mark.slow
 def test_new_writes_into_dir(tmp_path: Path, sioapp_cli: Invoke) -> None:
     result = sioapp_cli("new", "demo", "--no-input", "--dir", str(tmp_path / "projects"))
     assert result.exit_code == 0, result.output
     assert (tmp_path / "projects" / "demo" / "demo" / "events.py").is_file()
 
 
+@pytest.mark.slow
 def test_new_fills_an_existing_empty_directory(project: Path, sioapp_cli: Invoke) -> None:
     (project / "demo").mkdir()
     assert sioapp_cli("new", "demo", "--no-input").exit_code == 0

@@ -19,7 +19,7 @@ from sioapp.cli.discovery import AppTarget, find_app
 from sioapp.cli.docs import DocsFormat, docs_site, render
 from sioapp.cli.events import events_table
 from sioapp.cli.gc import DEFAULT_GC_THRESHOLD
-from sioapp.cli.runner import RunOptions, check_options, serve, serve_asgi
+from sioapp.cli.runner import WIRE, RunOptions, check_options, serve, serve_asgi
 from sioapp.cli.scaffold import Project, Template, write_contract
 from sioapp.cli.scaffold import render as render_template
 from sioapp.contract.diff import ReportFormat
@@ -56,6 +56,13 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,
 )
+
+
+class WebSockets(enum.StrEnum):
+    SIOAPP = WIRE
+    WEBSOCKETS_SANSIO = "websockets-sansio"
+    WEBSOCKETS = "websockets"
+    WSPROTO = "wsproto"
 
 
 class LogLevel(enum.StrEnum):
@@ -191,6 +198,13 @@ def run(
             " alone."
         ),
     ] = DEFAULT_GC_THRESHOLD,
+    ws: Annotated[
+        WebSockets,
+        typer.Option(
+            help="Who serves WebSockets: sioapp's engine directly, or one of uvicorn's"
+            " implementations through ASGI."
+        ),
+    ] = WebSockets.SIOAPP,
 ) -> None:
     """Serve the app with uvicorn until SIGINT or SIGTERM.
 
@@ -206,6 +220,7 @@ def run(
         log_level=log_level.value,
         proxy_headers=proxy_headers,
         gc_threshold=gc_threshold,
+        ws=ws.value,
     )
     check_options(options, os.environ)
     if redis_url:
