@@ -1,4 +1,12 @@
-"""Shared fixtures: apps are served by a real uvicorn and reached through real clients."""
+"""Shared fixtures and markers.
+
+Apps are reached in process through `sioapp.testing.TestClient`, or served by a real
+uvicorn and reached through real clients where the network is what a test is about.
+
+Markers: ``slow`` for tests that need real processes or take seconds; ``node``,
+``browser`` and ``redis`` for those that need socket.io-client under Node, Chromium or a
+redis-server, which are slow too. ``python -m pytest -m "not slow"`` runs the fast rest.
+"""
 
 from __future__ import annotations
 
@@ -14,9 +22,35 @@ import pytest_asyncio
 import socketio
 
 from sioapp import SioApp
-from sioapp.testing import connect, serve
+from sioapp.testing import TestClient, TestServer, connect, serve
+
+#: sioapp's own fixtures, loaded here rather than through the plugin's entry point (see
+#: pyproject.toml), so that coverage sees sioapp imported.
+pytest_plugins = ["sioapp.pytest_plugin"]
 
 Connect = Callable[..., Awaitable[socketio.AsyncClient]]
+
+#: Seconds a test waits for something that should happen at once before it fails.
+PATIENCE = 5.0
+
+
+async def eventually(predicate: Callable[[], object], timeout: float = PATIENCE) -> None:
+    """Return once ``predicate()`` is true; fail after ``timeout`` seconds.
+
+    For conditions no event announces, such as a server-side resource closing
+    after an ack was sent.
+    """
+    try:
+        async with asyncio.timeout(timeout):
+            while not predicate():
+                await asyncio.sleep(0.005)
+    except TimeoutError:
+        raise AssertionError(f"still not true after {timeout} s: {predicate}") from None
+
+
+def events(client: TestClient, name: str) -> list[list[Any]]:
+    """The arguments of every ``name`` event ``client`` received so far, in order."""
+    return [item.args for item in client.received if item.event == name]
 
 
 class Inbox:
@@ -69,6 +103,46 @@ async def client(served: Any) -> AsyncIterator[Connect]:
         yield make
 
 
+class InProcess:
+    """Connects `TestClient`s to apps that run in this process, each in a `TestServer`
+    from its first client to the end of the test."""
+
+    def __init__(self, servers: AsyncExitStack, clients: AsyncExitStack) -> None:
+        self._servers = servers
+        self._clients = clients
+        self._running: dict[SioApp, tuple[AsyncExitStack, TestServer]] = {}
+        self._starting = asyncio.Lock()  # clients connected together start one server
+
+    async def __call__(self, app: SioApp, **options: Any) -> TestClient:
+        """A `TestClient` of ``app`` connected with ``options`` (``auth``, ``namespace``,
+        ``headers``, ``query``); a refusal raises `sioapp.ConnectionRefused`."""
+        await self.server(app)
+        return await self._clients.enter_async_context(TestClient(app, **options))
+
+    async def server(self, app: SioApp) -> TestServer:
+        """The `TestServer` running ``app``, started if it is not running yet."""
+        async with self._starting:
+            if app not in self._running:
+                stack = await self._servers.enter_async_context(AsyncExitStack())
+                self._running[app] = (stack, await stack.enter_async_context(TestServer(app)))
+        return self._running[app][1]
+
+    async def stop(self, app: SioApp) -> None:
+        """Shut ``app`` down as a server does: its clients still connected are
+        disconnected with ``server shutting down``."""
+        stack, _ = self._running.pop(app)
+        await stack.aclose()
+
+
+@pytest_asyncio.fixture
+async def in_process() -> AsyncIterator[InProcess]:
+    """``c = await in_process(app, auth=...)``: a connected `TestClient`, disconnected
+    after the test, before its app stops; ``await in_process.server(app)``: the app's
+    `TestServer`, for its ``http`` client; ``await in_process.stop(app)``: shut it down."""
+    async with AsyncExitStack() as servers, AsyncExitStack() as clients:
+        yield InProcess(servers, clients)
+
+
 @pytest.fixture
 def inbox() -> Callable[..., Inbox]:
     return Inbox
@@ -89,3 +163,29 @@ def in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     for name, module in list(sys.modules.items()):
         if Path(getattr(module, "__file__", None) or "/").is_relative_to(tmp_path):
             del sys.modules[name]
+
+
+# ---- markers ----------------------------------------------------------------------
+
+#: Markers for what a test needs outside Python; a test with any of them is ``slow`` too.
+EXTERNAL = ("node", "browser", "redis")
+
+#: Fixtures that start something outside this process: a test using one gets the marker.
+FIXTURE_MARKERS = {
+    "transport": "node",  # the transports of the tests/js scripts
+    "browser": "browser",  # Chromium, driven by playwright
+    "redis_server": "redis",
+    "start_cluster": "redis",
+    "shared_cluster": "redis",
+    "spawn": "slow",  # a child process, such as `sioapp run`
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` selects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        names = [FIXTURE_MARKERS.get(name) for name in getattr(item, "fixturenames", ())]
+        for name in filter(None, names):
+            item.add_marker(name)
+        if not item.get_closest_marker("slow") and any(map(item.get_closest_marker, EXTERNAL)):
+            item.add_marker("slow")

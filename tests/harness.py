@@ -107,10 +107,15 @@ Client = TestClient | RealClient
 
 
 class Harness:
-    """Runs apps and connects clients to them, in process (``real=False``) or for real."""
+    """Runs apps and connects clients to them, in process (``real=False``) or for real,
+    through `sioapp run`'s WebSocket wire or (``asgi=True``) plain ASGI."""
 
-    def __init__(self, real: bool, servers: AsyncExitStack, clients: AsyncExitStack) -> None:
+    def __init__(
+        self, real: bool, servers: AsyncExitStack, clients: AsyncExitStack, asgi: bool = False
+    ) -> None:
         self.real = real
+        #: Real servers serve WebSockets through plain ASGI rather than `sioapp run`'s wire.
+        self.asgi = asgi
         self._servers = servers
         self._clients = clients
         self._running: dict[SioApp, tuple[AsyncExitStack, str]] = {}
@@ -140,11 +145,15 @@ class Harness:
         stack, _ = self._running.pop(app)
         await stack.aclose()
 
+    @property
+    def _ws(self) -> dict[str, str]:
+        return {"ws": "websockets-sansio"} if self.asgi else {}
+
     async def _start(self, app: SioApp) -> str:
         if app not in self._running:
             stack = await self._servers.enter_async_context(AsyncExitStack())
             if self.real:
-                url = await stack.enter_async_context(serve(app))
+                url = await stack.enter_async_context(serve(app, **self._ws))
             else:
                 await stack.enter_async_context(TestServer(app))
                 url = "in process"

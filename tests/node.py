@@ -15,13 +15,14 @@ JS_DIR = Path(__file__).parent / "js"
 NODE = shutil.which("node")
 SCRIPT_TIMEOUT = 16.0
 
-#: Skips a module's tests where Node or the client package is missing.
+#: Marks a module's tests ``node``, and skips them where Node or the client package is missing.
 requires_node = [
     pytest.mark.skipif(NODE is None, reason="node is not on PATH"),
     pytest.mark.skipif(
         not (JS_DIR / "node_modules" / "socket.io-client").is_dir(),
         reason="tests/js/node_modules is missing: run `npm ci --prefix tests/js`",
     ),
+    pytest.mark.node,
 ]
 
 

@@ -16,8 +16,9 @@ import websockets
 from fastapi import FastAPI, Request
 
 from sioapp import Router, SioApp
+from sioapp.testing import TestServer
 
-from .conftest import Connect
+from .conftest import Connect, InProcess
 
 
 def echo_router() -> Router:
@@ -48,7 +49,7 @@ async def test_rest_routes_and_socketio_share_one_asgi_app(served: Any, client: 
     assert await polling.call("echo", "over polling") == "over polling"
 
 
-async def test_user_supplied_fastapi_and_custom_socketio_path(served: Any, client: Connect) -> None:
+async def test_user_supplied_fastapi_and_custom_socketio_path(in_process: InProcess) -> None:
     events: list[str] = []
 
     @asynccontextmanager
@@ -68,20 +69,17 @@ async def test_user_supplied_fastapi_and_custom_socketio_path(served: Any, clien
     app.include_router(echo_router())
     assert app.fastapi is api
     assert api.router.lifespan_context is users_lifespan  # not patched
-    url = await served(app)
+    http = (await in_process.server(app)).http
     assert events == ["startup"]
-    async with httpx.AsyncClient(base_url=url) as http:
-        assert (await http.get("/ping")).json() == "pong"
-        assert (
-            await http.get("/socket.io/", params={"EIO": "4", "transport": "polling"})
-        ).status_code == 404
-    c = await client(url, socketio_path="realtime")
+    assert (await http.get("/ping")).json() == "pong"
+    polling = {"EIO": "4", "transport": "polling"}
+    assert (await http.get("/socket.io/", params=polling)).status_code == 404
+    assert (await http.get("/realtime/", params=polling)).status_code == 200
+    c = await in_process(app)  # which connects to app.socketio_path
     assert await c.call("echo", "ok") == "ok"
 
 
 async def test_lifespan_runs_startup_and_shutdown_once() -> None:
-    from sioapp.testing import serve
-
     events: list[str] = []
 
     @asynccontextmanager
@@ -91,12 +89,12 @@ async def test_lifespan_runs_startup_and_shutdown_once() -> None:
         events.append("shutdown")
 
     app = SioApp(lifespan=lifespan)
-    async with serve(app):
+    async with TestServer(app):
         assert events == ["startup"]
     assert events == ["startup", "shutdown"]
 
 
-async def test_lifespan_state_reaches_requests(served: Any) -> None:
+async def test_lifespan_state_reaches_requests() -> None:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[dict[str, str]]:
         yield {"greeting": "hello"}
@@ -107,10 +105,11 @@ async def test_lifespan_state_reaches_requests(served: Any) -> None:
     async def greeting(request: Request) -> str:
         return str(request.state.greeting)
 
-    async with httpx.AsyncClient(base_url=await served(app)) as http:
-        assert (await http.get("/greeting")).json() == "hello"
+    async with TestServer(app) as server:
+        assert (await server.http.get("/greeting")).json() == "hello"
 
 
+@pytest.mark.slow  # a Python child process
 def test_importing_sioapp_loads_no_optional_library() -> None:
     """redis (an extra), jinja2 and yaml (the contract page and YAML) load on first use."""
     blocked = ("redis", "jinja2", "yaml")
@@ -203,10 +202,8 @@ async def test_websocket_per_message_deflate_is_not_negotiated(served: Any) -> N
 async def test_startup_logs_which_origins_may_connect(
     option: dict[str, Any], said: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from sioapp.testing import serve
-
     with caplog.at_level(logging.INFO, logger="sioapp"):
-        async with serve(SioApp(**option)):
+        async with TestServer(SioApp(**option)):
             pass
     lines = [r.getMessage() for r in caplog.records if "accepts" in r.getMessage()]
     assert len(lines) == 1 and said in lines[0], lines

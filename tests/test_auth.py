@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -12,8 +11,7 @@ from typing_extensions import TypedDict
 
 from sioapp import AuthValidationError, ConnectionRefused, RegistrationError, Router, SioApp, Socket
 
-from .conftest import Connect
-from .raw import RawClient
+from .conftest import InProcess
 
 
 class Credentials(BaseModel):
@@ -60,32 +58,30 @@ def invalid(*details: dict[str, Any]) -> dict[str, Any]:
 
 
 async def test_valid_auth_reaches_middleware_as_the_declared_type(
-    served: Any, client: Connect
+    in_process: InProcess,
 ) -> None:
     app, seen = build_app()
-    url = await served(app)
-    c = await client(url, auth={"token": "secret", "device": "phone"})
+    c = await in_process(app, auth={"token": "secret", "device": "phone"})
     assert await c.call("device") == "phone"
     assert seen[0] == Credentials(token="secret", device="phone")
     assert seen[1] == "on_connect phone"
 
-    await client(url, namespace="/admin", auth={"token": "secret", "role": "owner"})
+    await in_process(app, namespace="/admin", auth={"token": "secret", "role": "owner"})
     assert seen[2:] == [Credentials(token="secret"), {"role": "owner"}]
 
 
-async def test_invalid_auth_is_refused_before_any_handler_runs(served: Any) -> None:
+async def test_invalid_auth_is_refused_before_any_handler_runs(in_process: InProcess) -> None:
     app, seen = build_app()
-    raw = await RawClient.open(await served(app))
-    cases: list[tuple[str, dict[str, Any]]] = [
-        ("40", invalid({"loc": ["token"], "msg": "Field required", "type": "missing"})),
+    cases: list[tuple[dict[str, Any] | None, dict[str, Any]]] = [
+        (None, invalid({"loc": ["token"], "msg": "Field required", "type": "missing"})),
         (
-            '40{"token":"hunter2-but-a-list","device":["x"]}',
+            {"token": "hunter2-but-a-list", "device": ["x"]},
             invalid(
                 {"loc": ["device"], "msg": "Input should be a valid string", "type": "string_type"}
             ),
         ),
         (
-            '40{"token":"short"}',
+            {"token": "short"},
             invalid(
                 {
                     "loc": ["token"],
@@ -95,27 +91,26 @@ async def test_invalid_auth_is_refused_before_any_handler_runs(served: Any) -> N
             ),
         ),
     ]
-    for packet, expected in cases:
-        await raw.send(packet)
-        reply = str(await raw.recv())
-        assert reply.startswith("44"), reply
-        assert json.loads(reply[2:]) == expected
-        assert "hunter2" not in reply  # no input value is echoed
+    for auth, expected in cases:
+        with pytest.raises(ConnectionRefused) as refused:
+            await in_process(app, auth=auth)
+        reply = {"message": refused.value.message, "data": refused.value.data}
+        assert reply == expected
+        assert "hunter2" not in str(reply)  # no input value is echoed
     assert seen == []  # no middleware body, no on_connect handler
     assert not app.server.sockets
 
     # the namespace's own middleware validates its own type, after the app's
-    await raw.send('40/admin,{"token":"secret"}')
-    reply = str(await raw.recv())
-    assert json.loads(reply[len("44/admin,") :]) == invalid(
+    with pytest.raises(ConnectionRefused) as refused:
+        await in_process(app, namespace="/admin", auth={"token": "secret"})
+    assert {"message": refused.value.message, "data": refused.value.data} == invalid(
         {"loc": ["role"], "msg": "Field required", "type": "missing"}
     )
     assert seen == [Credentials(token="secret")]
 
-    # the refused connection is still up and may connect with valid auth
-    sid = await raw.connect(auth={"token": "secret"})
-    assert sid in app.server.sockets
-    await raw.close()
+    # valid auth connects
+    c = await in_process(app, auth={"token": "secret"})
+    assert c.sid in app.server.sockets
 
 
 async def test_python_client_sees_the_validation_error_as_connect_error(served: Any) -> None:
@@ -131,7 +126,7 @@ async def test_python_client_sees_the_validation_error_as_connect_error(served: 
     ]
 
 
-async def test_unannotated_auth_is_the_raw_mapping(served: Any, client: Connect) -> None:
+async def test_unannotated_auth_is_the_raw_mapping(in_process: InProcess) -> None:
     app = SioApp()
     received: list[Any] = []
 
@@ -139,7 +134,7 @@ async def test_unannotated_auth_is_the_raw_mapping(served: Any, client: Connect)
     async def record(auth) -> None:  # type: ignore[no-untyped-def]
         received.append(auth)
 
-    await client(await served(app), auth={"anything": [1, 2]})
+    await in_process(app, auth={"anything": [1, 2]})
     assert received == [{"anything": [1, 2]}]
 
 

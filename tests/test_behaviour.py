@@ -1,5 +1,6 @@
 """The same behaviour in process and for real: each test runs through `sioapp.testing.TestClient`
-and through python-socketio's AsyncClient against uvicorn (the ``with_real`` fixture)."""
+and through python-socketio's AsyncClient against uvicorn, its WebSockets served as ``sioapp run``
+serves them and through plain ASGI (the ``reach`` fixture)."""
 
 from __future__ import annotations
 
@@ -18,16 +19,17 @@ from sioapp import ConnectionRefused, Container, DisconnectReason, Router, SioAp
 from .harness import Harness
 
 
-@pytest.fixture(params=[False, True], ids=["in-process", "uvicorn"])
-def with_real(request: pytest.FixtureRequest) -> bool:
-    """Whether the test runs against a real server rather than in process."""
-    return bool(request.param)
+@pytest.fixture(params=["in-process", "uvicorn", "uvicorn-asgi"])
+def reach(request: pytest.FixtureRequest) -> str:
+    """How the test reaches the app: in process, or a real server whose WebSockets are
+    served as `sioapp run` serves them, or through plain ASGI."""
+    return str(request.param)
 
 
 @pytest.fixture
-async def harness(with_real: bool) -> AsyncIterator[Harness]:
+async def harness(reach: str) -> AsyncIterator[Harness]:
     async with AsyncExitStack() as servers, AsyncExitStack() as clients:
-        yield Harness(with_real, servers, clients)
+        yield Harness(reach != "in-process", servers, clients, asgi=reach == "uvicorn-asgi")
 
 
 class Journal:

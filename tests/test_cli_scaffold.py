@@ -66,6 +66,7 @@ def make_venv(root: Path) -> Path:
 
 @pytest.mark.timeout(TIMEOUT)
 @pytest.mark.parametrize("template", list(Template))
+@pytest.mark.slow
 def test_a_new_project_installs_and_passes_its_own_tests(
     in_tmp_path: Path, template: Template
 ) -> None:
@@ -97,6 +98,7 @@ def test_a_new_project_installs_and_passes_its_own_tests(
 
 
 @pytest.mark.timeout(TIMEOUT)
+@pytest.mark.slow
 def test_the_wheel_ships_the_templates_and_the_typing_marker(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     run(sys.executable, "-m", "pip", "wheel", *OFFLINE, "-w", dist, REPO, cwd=tmp_path)

@@ -18,7 +18,7 @@ from sioapp import (
 from sioapp._cluster.redis import RedisManager
 from sioapp._protocol.manager import LocalManager
 
-from .conftest import Connect, Inbox
+from .conftest import InProcess
 
 
 def build_app() -> SioApp:
@@ -35,18 +35,16 @@ def build_app() -> SioApp:
 
 
 async def test_one_process_fetches_remote_sockets_that_act_directly(
-    served: Any, client: Connect
+    in_process: InProcess,
 ) -> None:
     app = build_app()
-    url = await served(app)
-    first, second = await client(url, auth={"n": 1}), await client(url, auth={"n": 2})
+    first, second = await in_process(app, auth={"n": 1}), await in_process(app, auth={"n": 2})
     await first.call("join", ["r1", "r2"])
     await second.call("join", ["r2"])
-    inbox = Inbox(first, "hello")
 
     (fetched,) = await app.in_("r1").fetch_sockets()
     assert isinstance(fetched, RemoteSocket)
-    assert fetched.id == first.get_sid("/") and fetched.nsp == "/"
+    assert fetched.id == first.sid and fetched.nsp == "/"
     assert fetched.rooms == {fetched.id, "r1", "r2"}
     assert fetched.handshake.auth == {"n": 1}
     assert fetched.socket is not None and fetched.data is fetched.socket.data
@@ -57,38 +55,36 @@ async def test_one_process_fetches_remote_sockets_that_act_directly(
         "rooms": sorted([fetched.id, "r1", "r2"]),
         "data": {"rooms joined": 2},
     }
-    assert [s.id for s in await app.in_("r2").except_("r1").fetch_sockets()] == [
-        second.get_sid("/")
-    ]
+    assert [s.id for s in await app.in_("r2").except_("r1").fetch_sockets()] == [second.sid]
     assert {s.id for s in await app.local.fetch_sockets()} == {
-        first.get_sid("/"),
-        second.get_sid("/"),
+        first.sid,
+        second.sid,
     }
 
     await fetched.emit("hello", "you")
-    assert await inbox.next("hello") == ("you",)
+    assert await first.receive("hello") == ["you"]
     await fetched.join("r3")
     await fetched.leave("r1")
     assert fetched.socket.rooms == {fetched.id, "r2", "r3"}
-    assert await app.all_rooms() == {"r2", "r3", first.get_sid("/"), second.get_sid("/")}
+    assert await app.all_rooms() == {"r2", "r3", first.sid, second.sid}
 
     await app.in_("r2").sockets_join(["r4", "r5"])
     await app.in_("r4").sockets_leave("r5")
-    assert await app.all_rooms() == {"r2", "r3", "r4", first.get_sid("/"), second.get_sid("/")}
+    assert await app.all_rooms() == {"r2", "r3", "r4", first.sid, second.sid}
 
-    other_inbox = Inbox(second, "hello")
     await app.local.except_("r3").emit("hello", "not for r3")
     await fetched.emit("hello", "after")
-    assert await other_inbox.next("hello") == ("not for r3",)
-    assert await inbox.next("hello") == ("after",)
+    assert await second.receive("hello") == ["not for r3"]
+    assert await first.receive("hello") == ["after"]
 
     await app.in_("r3").disconnect_sockets()
-    assert [s.id for s in await app.fetch_sockets()] == [second.get_sid("/")]
+    assert [s.id for s in await app.fetch_sockets()] == [second.sid]
     await fetched.emit("hello", "to nobody")
     await fetched.disconnect()
+    assert await first.wait_disconnected() == "io server disconnect"
 
 
-async def test_one_process_has_no_other_servers_to_tell(served: Any) -> None:
+async def test_one_process_has_no_other_servers_to_tell(in_process: InProcess) -> None:
     app = build_app()
     seen: list[Any] = []
 
@@ -96,7 +92,7 @@ async def test_one_process_has_no_other_servers_to_tell(served: Any) -> None:
     async def reload(config: dict[str, Any]) -> None:
         seen.append(config)
 
-    await served(app)
+    await in_process.server(app)
     await app.server_side_emit("reload", {"v": 1})
     acks = await app.timeout(0.1).server_side_emit_with_ack("reload", {"v": 2})
     assert acks == ServerAcks(responses=[], missing=0) and acks.complete

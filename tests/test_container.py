@@ -7,9 +7,7 @@ import itertools
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Annotated, Any
 
-import httpx
 import pytest
-import socketio
 from dependency_injector import containers, providers, resources
 from dependency_injector.wiring import Closing, Provide, Provider, inject
 from fastapi import Depends
@@ -28,9 +26,9 @@ from sioapp import (
     SioApp,
     Socket,
 )
-from sioapp.testing import connect, serve
+from sioapp.testing import TestClient, TestServer
 
-from .conftest import Connect
+from .conftest import InProcess, eventually
 
 
 class User:
@@ -79,20 +77,11 @@ class OtherContainer(containers.DeclarativeContainer):
     thing = providers.Object("thing")
 
 
-async def eventually(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not predicate():
-            await asyncio.sleep(0.01)
-
-
-async def refusal(url: str, auth: dict[str, Any]) -> Any:
-    """The ``connect_error`` data a client gets when connecting with ``auth``."""
-    errors: list[Any] = []
-    refused = socketio.AsyncClient(reconnection=False)
-    refused.on("connect_error", errors.append)
-    with pytest.raises(socketio.exceptions.ConnectionError):
-        await refused.connect(url, auth=auth, transports=["websocket"], wait_timeout=5)
-    return errors[0] if errors else None
+async def refusal(in_process: InProcess, app: SioApp, auth: dict[str, Any]) -> dict[str, Any]:
+    """The ``connect_error`` a client of ``app`` gets when connecting with ``auth``."""
+    with pytest.raises(ConnectionRefused) as refused:
+        await in_process(app, auth=auth)
+    return {"message": refused.value.message, "data": refused.value.data}
 
 
 UNKNOWN_USER = {"message": "unknown user", "data": {"code": "unauthorized"}}
@@ -114,7 +103,7 @@ def authenticated_app() -> SioApp:
     return app
 
 
-async def test_current_socket_under_concurrency(served: Any, client: Connect) -> None:
+async def test_current_socket_under_concurrency(in_process: InProcess) -> None:
     app = SioApp(container=AppContainer())
     router = Router()
 
@@ -140,13 +129,12 @@ async def test_current_socket_under_concurrency(served: Any, client: Connect) ->
         }
 
     app.include_router(router)
-    url = await served(app)
-    clients = await asyncio.gather(*(client(url, auth={"n": n}) for n in range(100)))
+    clients = await asyncio.gather(*(in_process(app, auth={"n": n}) for n in range(100)))
     replies = await asyncio.gather(
         *(c.call("whoami", 0.05 - n * 0.0004, timeout=10) for n, c in enumerate(clients))
     )
     for n, (c, reply) in enumerate(zip(clients, replies, strict=True)):
-        sid = c.get_sid("/")
+        sid = c.sid
         assert reply == {
             "own": sid,
             "injected": sid,
@@ -160,7 +148,7 @@ async def test_current_socket_under_concurrency(served: Any, client: Connect) ->
 
 
 async def test_markers_in_middleware_error_and_lifecycle_handlers(
-    served: Any, client: Connect, inbox: Any
+    in_process: InProcess,
 ) -> None:
     app = authenticated_app()
     router = Router()
@@ -210,12 +198,11 @@ async def test_markers_in_middleware_error_and_lifecycle_handlers(
         gone.set()
 
     app.include_router(router)
-    url = await served(app)
     journal = app.container.journal()
 
-    assert await refusal(url, {"token": "forged"}) == UNKNOWN_USER
+    assert await refusal(in_process, app, {"token": "forged"}) == UNKNOWN_USER
 
-    c = await client(url, auth={"token": "t-alice"})
+    c = await in_process(app, auth={"token": "t-alice"})
     await asyncio.wait_for(connected.wait(), 5)
     assert await c.call("boom") == {"error": {"code": "boom", "message": "exploded", "details": []}}
     await c.disconnect()
@@ -228,7 +215,7 @@ async def test_markers_in_middleware_error_and_lifecycle_handlers(
     ]
 
 
-async def test_user_needs_connection_middleware_to_set_it(served: Any, client: Connect) -> None:
+async def test_user_needs_connection_middleware_to_set_it(in_process: InProcess) -> None:
     app = authenticated_app()
     router = Router()
 
@@ -245,9 +232,8 @@ async def test_user_needs_connection_middleware_to_set_it(served: Any, client: C
         return user.name
 
     app.include_router(router)
-    url = await served(app)
-    alice = await client(url, auth={"token": "t-alice"})
-    anonymous = await client(url)
+    alice = await in_process(app, auth={"token": "t-alice"})
+    anonymous = await in_process(app)
 
     assert await alice.call("say", "hi") == "alice: hi"
     assert await alice.call("whoami") == "alice"
@@ -259,9 +245,9 @@ async def test_user_needs_connection_middleware_to_set_it(served: Any, client: C
             "details": [],
         }
     }
-    for event, args in (("say", "hi"), ("whoami", None), ("by marker", None)):
-        assert await anonymous.call(event, args) == unauthorized
-    validation = await alice.call("say", ("hi", "extra"))
+    for event, args in (("say", ["hi"]), ("whoami", []), ("by marker", [])):
+        assert await anonymous.call(event, *args) == unauthorized
+    validation = await alice.call("say", "hi", "extra")
     assert validation["error"]["code"] == "validation_error"
 
 
@@ -354,15 +340,15 @@ async def test_app_resources_live_from_startup_to_shutdown() -> None:
         log.append(f"disconnect with {pool}")
 
     app.include_router(router)
-    async with serve(app) as url:
+    async with TestServer(app):
         assert log == ["pool up"]
-        async with connect(url) as c:
+        async with TestClient(app) as c:
             assert await c.call("pool") == "pool"
-        await eventually(lambda: len(log) == 3)
+        assert log == ["pool up", "event", "disconnect with pool"]  # the handlers have run
     assert log == ["pool up", "event", "disconnect with pool", "pool down"]
 
 
-async def test_per_event_resources_close_after_each_event(served: Any, client: Connect) -> None:
+async def test_per_event_resources_close_after_each_event(in_process: InProcess) -> None:
     log: list[str] = []
     app = SioApp(container=lifetimes_container(log))
     router = Router()
@@ -396,8 +382,7 @@ async def test_per_event_resources_close_after_each_event(served: Any, client: C
         log.append(f"error handler with {session.id} closed={session.closed}")
 
     app.include_router(router)
-    url = await served(app)
-    c = await client(url)
+    c = await in_process(app)
     first, second = await asyncio.gather(c.call("work", 0.1), c.call("work", 0.05))
     assert first != second
     await eventually(lambda: all(s.closed for s in seen["work"]))
@@ -432,7 +417,7 @@ async def test_per_event_resources_close_after_each_event(served: Any, client: C
 
 
 async def test_one_singleton_for_rest_and_realtime_and_overrides(
-    served: Any, client: Connect
+    in_process: InProcess,
 ) -> None:
     app = authenticated_app()
     router = Router()
@@ -449,25 +434,23 @@ async def test_one_singleton_for_rest_and_realtime_and_overrides(
         return {"id": id(users), "names": sorted(u.name for u in users.tokens.values())}
 
     app.include_router(router)
-    url = await served(app)
-    c = await client(url, auth={"token": "t-alice"})
-    async with httpx.AsyncClient(base_url=url) as http:
-        realtime = await c.call("store")
-        rest = (await http.get("/api/store")).json()
-        assert realtime == rest == {"id": id(app.container.users()), "names": ["alice", "bob"]}
+    c = await in_process(app, auth={"token": "t-alice"})
+    realtime = await c.call("store")
+    rest = (await c.http.get("/api/store")).json()
+    assert realtime == rest == {"id": id(app.container.users()), "names": ["alice", "bob"]}
 
-        fake = UserStore()
-        fake.tokens = {"t-carol": User(name="carol")}
-        with app.container.users.override(fake):
-            assert await c.call("store") == {"id": id(fake), "names": ["carol"]}
-            assert (await http.get("/api/store")).json() == {"id": id(fake), "names": ["carol"]}
-            assert await refusal(url, {"token": "t-alice"}) == UNKNOWN_USER
-            carol = await client(url, auth={"token": "t-carol"})
-            assert carol.connected
-        assert await c.call("store") == realtime
+    fake = UserStore()
+    fake.tokens = {"t-carol": User(name="carol")}
+    with app.container.users.override(fake):
+        assert await c.call("store") == {"id": id(fake), "names": ["carol"]}
+        assert (await c.http.get("/api/store")).json() == {"id": id(fake), "names": ["carol"]}
+        assert await refusal(in_process, app, {"token": "t-alice"}) == UNKNOWN_USER
+        carol = await in_process(app, auth={"token": "t-carol"})
+        assert carol.connected
+    assert await c.call("store") == realtime
 
 
-async def test_configuration_markers(served: Any, client: Connect) -> None:
+async def test_configuration_markers(in_process: InProcess) -> None:
     app = SioApp()
     app.container.config.from_dict({"greeting": {"text": "hello"}})
     router = Router()
@@ -477,7 +460,7 @@ async def test_configuration_markers(served: Any, client: Connect) -> None:
         return f"{text} {name}"
 
     app.include_router(router)
-    c = await client(await served(app))
+    c = await in_process(app)
     assert await c.call("greet", "world") == "hello world"
 
 
@@ -511,7 +494,7 @@ def test_closing_markers_point_to_context_local_resources() -> None:
 
 
 async def test_a_router_serves_each_app_with_that_apps_container(
-    served: Any, client: Connect
+    in_process: InProcess,
 ) -> None:
     """As FastAPI's routers: one router, two apps in one process, each its own container."""
     router = Router()
@@ -527,7 +510,7 @@ async def test_a_router_serves_each_app_with_that_apps_container(
         container.users.override(providers.Object(store))
         app = SioApp(title=name, container=container)
         app.include_router(router)
-        c = await client(await served(app))
+        c = await in_process(app)
         assert await c.call("whose store") == [name, f"{name}'s token"]
 
 

@@ -400,6 +400,7 @@ def test_types_json_schema_cannot_express_are_any_value() -> None:
     }
 
 
+@pytest.mark.node
 def test_the_official_parser_finds_no_error(tmp_path: Any) -> None:
     node = node_or_skip("@asyncapi/parser", "ajv")
     path = tmp_path / "asyncapi.json"
@@ -411,6 +412,7 @@ def test_the_official_parser_finds_no_error(tmp_path: Any) -> None:
     assert int(summary.split(", ")[2].split()[0]) >= 20  # examples checked against payloads
 
 
+@pytest.mark.node
 def test_the_validator_reports_a_broken_document(tmp_path: Any) -> None:
     node = node_or_skip("@asyncapi/parser", "ajv")
     document = contract.asyncapi(create_app())

@@ -46,6 +46,7 @@ def project(in_tmp_path: Path) -> Path:
     return in_tmp_path / "demo"
 
 
+@pytest.mark.slow
 def test_new_projects_check_in_their_contract(project: Path) -> None:
     document = json.loads((project / "asyncapi.json").read_text())
     assert document["info"]["title"] == "Demo"
@@ -56,6 +57,7 @@ def test_new_projects_check_in_their_contract(project: Path) -> None:
     assert_contract_file(fresh_app(project), project / "asyncapi.json")
 
 
+@pytest.mark.slow
 def test_a_breaking_change_fails_until_a_new_major_version_and_the_file_say_so(
     project: Path,
 ) -> None:
@@ -80,6 +82,7 @@ def test_a_breaking_change_fails_until_a_new_major_version_and_the_file_say_so(
     assert_contract_file(fresh_app(project), project / "asyncapi.json")
 
 
+@pytest.mark.slow
 def test_compatible_changes_fail_too_and_say_they_are_compatible(project: Path) -> None:
     edit(
         project / "demo" / "events.py",
@@ -91,6 +94,7 @@ def test_compatible_changes_fail_too_and_say_they_are_compatible(project: Path) 
     assert 'compatible client→server / "join" payload.password: new optional field' in message
 
 
+@pytest.mark.slow
 def test_a_missing_file_fails_with_its_name(project: Path) -> None:
     (project / "asyncapi.json").unlink()
     with pytest.raises(

@@ -138,6 +138,7 @@ def modules(tmp_path: Path) -> Iterator[Callable[[str, str], ModuleType]]:
 FILES = ("chat_client.py", "sample_client.py", "odd_client.py", "chat_user.py", "sample_user.py")
 
 
+@pytest.mark.slow
 def test_the_generated_modules_and_their_users_pass_mypy_strict(tmp_path: Path) -> None:
     (tmp_path / "chat_client.py").write_text(contract.python_client(chat_app))
     (tmp_path / "sample_client.py").write_text(contract.python_client(create_app()))

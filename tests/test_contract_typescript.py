@@ -164,6 +164,7 @@ def compile_client(tmp_path: Path, client: str) -> str:
     return result.stdout + result.stderr if result.returncode else ""
 
 
+@pytest.mark.node
 def test_a_typed_client_compiles_and_its_wrong_calls_do_not(tmp_path: Path) -> None:
     # Each `@ts-expect-error` line of typed-client.ts must fail to compile, else tsc fails.
     client = (HERE / "typed-client.ts").read_text()
@@ -171,6 +172,7 @@ def test_a_typed_client_compiles_and_its_wrong_calls_do_not(tmp_path: Path) -> N
     assert compile_client(tmp_path, client) == ""
 
 
+@pytest.mark.node
 def test_a_wrong_call_fails_to_compile(tmp_path: Path) -> None:
     client = (HERE / "typed-client.ts").read_text()
     wrong = client.replace("// @ts-expect-error the room is a string\n", "", 1)

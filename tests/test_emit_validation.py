@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from sioapp import EmitValidationError, Router, SioApp, Socket
 
-from .conftest import Connect, Inbox
+from .conftest import InProcess, events
 
 
 class Score(BaseModel):
@@ -61,22 +61,21 @@ def build_app(**options: Any) -> SioApp:
     ],
 )
 async def test_emits_are_checked_against_their_declaration(
-    served: Any, client: Connect, name: str, args: list[Any], outcome: str
+    in_process: InProcess, name: str, args: list[Any], outcome: str
 ) -> None:
-    url = await served(build_app())
-    c = await client(url)
+    c = await in_process(build_app())
     for event in ("emit", "broadcast"):
-        reply = await c.call(event, (name, args))
+        reply = await c.call(event, name, args)
         assert outcome in reply if outcome != "sent" else reply == "sent", reply
 
 
-async def test_a_refused_broadcast_reaches_nobody(served: Any, client: Connect) -> None:
-    url = await served(build_app())
-    sender, listener = await client(url), await client(url)
-    inbox = Inbox(listener, "user has left")
-    assert (await sender.call("broadcast", ("user has left", [5]))).startswith("emitting")
-    assert await sender.call("broadcast", ("user has left", ["after"])) == "sent"
-    assert await inbox.next("user has left") == ("after",)  # the refused one never came
+async def test_a_refused_broadcast_reaches_nobody(in_process: InProcess) -> None:
+    app = build_app()
+    sender, listener = await in_process(app), await in_process(app)
+    assert (await sender.call("broadcast", "user has left", [5])).startswith("emitting")
+    assert await sender.call("broadcast", "user has left", ["after"]) == "sent"
+    assert await listener.receive("user has left") == ["after"]
+    assert events(listener, "user has left") == [["after"]]  # the refused one never came
 
 
 def test_a_model_instance_is_checked_once_and_cheaply() -> None:
@@ -91,6 +90,6 @@ def test_a_model_instance_is_checked_once_and_cheaply() -> None:
     check("/admin", "user has left", (5,))  # declared differently in that namespace
 
 
-async def test_checks_can_be_turned_off(served: Any, client: Connect) -> None:
-    c = await client(await served(build_app(validate_emits=False)))
-    assert await c.call("emit", ("user has left", [5])) == "sent"
+async def test_checks_can_be_turned_off(in_process: InProcess) -> None:
+    c = await in_process(build_app(validate_emits=False))
+    assert await c.call("emit", "user has left", [5]) == "sent"

@@ -9,7 +9,7 @@ import socketio
 
 from sioapp import Router, SioApp, Socket
 
-from .conftest import Connect, Inbox
+from .conftest import Inbox, InProcess
 
 
 def build_app() -> SioApp:
@@ -75,9 +75,9 @@ async def test_handshake_and_rooms_can_be_emitted_on_connect(served: Any) -> Non
         await client.disconnect()
 
 
-async def test_read_only_values_are_acked(served: Any, client: Connect) -> None:
-    c = await client(await served(build_app()), auth={"token": "t"})
-    sid = c.get_sid()
+async def test_read_only_values_are_acked(in_process: InProcess) -> None:
+    c = await in_process(build_app(), auth={"token": "t"})
+    sid = c.sid
     assert await c.call("auth") == {"token": "t"}
     assert await c.call("typed auth") == {"token": "t"}
     assert await c.call("rooms") == sorted([sid, "lobby"])
@@ -90,13 +90,11 @@ async def test_read_only_values_are_acked(served: Any, client: Connect) -> None:
 
 
 @pytest.mark.parametrize("event", ["bare tuple", "any tuple"])
-async def test_a_returned_tuple_acks_several_arguments(
-    served: Any, client: Connect, event: str
-) -> None:
-    c = await client(await served(build_app()))
-    assert await c.call(event, (1, "2", [3], {"4": 5})) == (1, "2", [3], {"4": 5})
+async def test_a_returned_tuple_acks_several_arguments(in_process: InProcess, event: str) -> None:
+    c = await in_process(build_app())
+    assert await c.call(event, 1, "2", [3], {"4": 5}) == (1, "2", [3], {"4": 5})
 
 
-async def test_a_typed_tuple_acks_several_validated_arguments(served: Any, client: Connect) -> None:
-    c = await client(await served(build_app()))
-    assert await c.call("pair", (7, "seven")) == (7, "seven")
+async def test_a_typed_tuple_acks_several_validated_arguments(in_process: InProcess) -> None:
+    c = await in_process(build_app())
+    assert await c.call("pair", 7, "seven") == (7, "seven")

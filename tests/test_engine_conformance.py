@@ -19,7 +19,10 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 
 from sioapp import DisconnectReason, Router, SioApp, Socket
+from sioapp._transport.session import Session
 from sioapp.testing import serve
+
+from .conftest import PATIENCE, eventually
 
 PATH = "/socket.io/?EIO=4"
 
@@ -58,6 +61,10 @@ class Served:
         return websockets.connect(
             self.url.replace("http", "ws", 1) + query, compression=None, **options
         )
+
+    def session(self, sid: str) -> Session:
+        """The engine's session ``sid``."""
+        return self.app.server.eio.sessions[sid]
 
     async def reason(self) -> DisconnectReason:
         await asyncio.wait_for(self.left.wait(), 5)
@@ -234,7 +241,8 @@ async def test_overlapping_posts_close_the_session(served: Served) -> None:
         "Content-Length: 20\r\n\r\n42[".encode()
     )  # a body still on its way
     await writer.drain()
-    await asyncio.sleep(0.2)
+    session = served.session(sid)
+    await eventually(lambda: session.posting)
     assert (await served.post(sid, '42["echo",1]')).status_code == 400
     assert await served.reason() == DisconnectReason.TRANSPORT_ERROR
     writer.close()
@@ -244,7 +252,8 @@ async def test_overlapping_posts_close_the_session(served: Served) -> None:
 async def test_overlapping_polls_close_the_session(served: Served) -> None:
     sid = await served.joined()
     first = asyncio.create_task(served.poll(sid))
-    await asyncio.sleep(0.2)
+    session = served.session(sid)
+    await eventually(lambda: session.polling)
     second = await served.poll(sid)
     assert second.status_code == 400
     response = await first
@@ -255,18 +264,21 @@ async def test_overlapping_polls_close_the_session(served: Served) -> None:
 
 async def test_unanswered_ping_closes_a_polling_session_on_time(serve_app: Serve) -> None:
     served = await serve_app(ping_interval=0.2, ping_timeout=0.2)
+    started = asyncio.get_running_loop().time()
     sid = await served.joined()
-    await asyncio.sleep(0.2 + 0.2 + 0.15)  # no GET picks the PING up, so no PONG
-    assert (await served.poll(sid)).status_code == 400
+    # no GET picks the PING up, so no PONG: closed once the PING has gone unanswered
     assert await served.reason() == DisconnectReason.PING_TIMEOUT
+    assert asyncio.get_running_loop().time() - started >= 0.2 + 0.2
+    assert (await served.poll(sid)).status_code == 400
 
 
 async def test_close_packet_answers_the_pending_poll_with_noop(served: Served) -> None:
     sid = await served.joined()
     pending = asyncio.create_task(served.poll(sid))
-    await asyncio.sleep(0.2)
+    session = served.session(sid)
+    await eventually(lambda: session.polling)
     assert (await served.post(sid, "1")).text == "ok"
-    response = await asyncio.wait_for(pending, 2)  # not after a whole ping interval
+    response = await asyncio.wait_for(pending, PATIENCE)  # not after a 25 s ping interval
     assert (response.status_code, response.text) == (200, "6")
     assert (await served.poll(sid)).status_code == 400
     assert await served.reason() == DisconnectReason.TRANSPORT_CLOSE
@@ -332,11 +344,14 @@ async def test_second_websocket_for_a_session_is_closed(served: Served, stage: s
     await ws.close()
 
 
-async def test_failed_upgrade_leaves_the_session_polling(served: Served) -> None:
+async def test_failed_upgrade_leaves_the_session_polling(
+    served: Served, caplog: pytest.LogCaptureFixture
+) -> None:
     sid = await served.joined()
-    async with served.websocket(sid):
-        pass  # gone before its probe
-    await asyncio.sleep(0.1)
+    with caplog.at_level(logging.INFO, logger="sioapp"):
+        async with served.websocket(sid):
+            pass  # gone before its probe
+        await eventually(lambda: "failed WebSocket upgrade, no PING probe" in caplog.text)
     assert (await served.post(sid, '421["echo","still polling"]')).text == "ok"
     assert (await served.poll(sid)).text == '431["still polling"]'
     ws = await upgrade(served, sid)  # and a later upgrade works
@@ -393,11 +408,8 @@ async def test_unanswered_ping_closes_the_websocket_itself(serve_app: Serve) -> 
         await ws.recv()
         await ws.send("40")
         await ws.recv()
-        loop = asyncio.get_running_loop()
-        started = loop.time()
         assert await ws.recv() == "2"  # not answered
-        assert await closed(ws, timeout=2) is not None
-        assert loop.time() - started < 1
+        assert await closed(ws, timeout=PATIENCE) is not None  # by the server, once timed out
     assert await served.reason() == DisconnectReason.PING_TIMEOUT
 
 

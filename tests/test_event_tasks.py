@@ -5,11 +5,11 @@ does with its task (timeouts, cancellation) stays within it."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from sioapp import Router, SioApp, Socket
 from sioapp._di.container import current_socket
-from tests.conftest import Connect
+
+from .conftest import InProcess
 
 
 def _app() -> tuple[SioApp, list[int]]:
@@ -50,21 +50,20 @@ def _app() -> tuple[SioApp, list[int]]:
 
 
 async def test_a_waiting_handler_does_not_hold_back_the_events_after_it(
-    served: Any, client: Connect
+    in_process: InProcess,
 ) -> None:
     app, _ = _app()
-    url = await served(app)
-    first, second = await client(url), await client(url)
+    first, second = await in_process(app), await in_process(app)
     waiting = [asyncio.ensure_future(c.call("wait", timeout=5)) for c in (first, second)]
     assert await first.call("open", timeout=5) == "opened"
-    assert await asyncio.gather(*waiting) == [first.get_sid(), second.get_sid()]
+    assert await asyncio.gather(*waiting) == [first.sid, second.sid]
 
 
 async def test_handlers_that_do_not_wait_run_in_the_order_of_their_events(
-    served: Any, client: Connect
+    in_process: InProcess,
 ) -> None:
     app, notes = _app()
-    c = await client(await served(app))
+    c = await in_process(app)
     for n in range(50):
         await c.emit("note", n)
     assert await c.call("notes", timeout=5) == list(range(50))
@@ -72,10 +71,10 @@ async def test_handlers_that_do_not_wait_run_in_the_order_of_their_events(
 
 
 async def test_a_timeout_inside_a_handler_cancels_that_handler_only(
-    served: Any, client: Connect
+    in_process: InProcess,
 ) -> None:
     app, _ = _app()
-    c = await client(await served(app))
+    c = await in_process(app)
     assert await c.call("give up", timeout=5) == "timed out"
     assert await c.call("open", timeout=5) == "opened"  # the connection still reads
     assert c.connected

@@ -5,9 +5,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
+
 from example_project.app import app
 
 from .contract.tools import CHROMIUM_ARGS, chromium_or_skip
+
+pytestmark = pytest.mark.browser
 
 
 async def test_two_tabs_chat_through_the_page(served: Any) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from sioapp import ConnectionRefused, Router, SioApp, Socket
 
-from .conftest import Connect
+from .conftest import Connect, eventually
 from .node import requires_node, run_script
 
 pytestmark = [*requires_node, pytest.mark.timeout(120)]
@@ -69,8 +69,9 @@ async def test_a_burst_of_connections_is_served_or_refused_and_others_keep_being
         f"{transport}: {CONNECTIONS} connects in {checks['seconds']:.1f} s; healthy client "
         f"{len(latencies)} echoes, worst {worst * 1000:.0f} ms"
     )
-    assert len(latencies) >= 5 and worst < 5.0
-    async with asyncio.timeout(10):
-        while len(app.server.sockets) > 1 or len(app.server.eio.sessions) > 1:
-            await asyncio.sleep(0.05)
+    # answered all along: no echo waited for the end of the flood
+    assert len(latencies) >= 5 and worst < max(5.0, checks["seconds"] / 2)
+    await eventually(
+        lambda: len(app.server.sockets) == 1 and len(app.server.eio.sessions) == 1, timeout=10
+    )
     assert list(app.server.sockets) == [healthy.get_sid()]

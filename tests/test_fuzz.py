@@ -19,6 +19,7 @@ from .raw import RawClient
 SEED = 20261126
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_hostile_sessions_leave_the_server_serving(tmp_path: Path) -> None:
     report = run(examples=600, seed=SEED, workdir=tmp_path)

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from sioapp import EventError, PayloadValidationError, RegistrationError, Router, SioApp, Socket
 
-from .conftest import Connect, Inbox
+from .conftest import InProcess
 
 
 class Join(BaseModel):
@@ -113,101 +113,85 @@ def app_and_seen() -> tuple[SioApp, list[tuple[str, Any]]]:
     return build_app()
 
 
-async def test_model_argument_and_model_ack(
-    served: Any, client: Connect, app_and_seen: Any
-) -> None:
+async def test_model_argument_and_model_ack(in_process: InProcess, app_and_seen: Any) -> None:
     app, _ = app_and_seen
-    c = await client(await served(app))
+    c = await in_process(app)
     assert await c.call("join", {"room": "lobby"}) == {"room": "lobby", "members": 1}
 
 
-async def test_positional_arguments_bind_in_order(
-    served: Any, client: Connect, app_and_seen: Any
-) -> None:
+async def test_positional_arguments_bind_in_order(in_process: InProcess, app_and_seen: Any) -> None:
     app, _ = app_and_seen
-    c = await client(await served(app))
-    assert await c.call("add", (2, 3)) == 5
-    assert await c.call("add", ("2", 3)) == 5  # lax mode, as FastAPI
+    c = await in_process(app)
+    assert await c.call("add", 2, 3) == 5
+    assert await c.call("add", "2", 3) == 5  # lax mode, as FastAPI
     assert await c.call("greet", "ann") == "hello ann!"
-    assert await c.call("greet", ("ann", "?")) == "hello ann?"
+    assert await c.call("greet", "ann", "?") == "hello ann?"
 
 
 async def test_var_positional_takes_the_rest_and_tuple_ack_gives_several_args(
-    served: Any, client: Connect, app_and_seen: Any
+    in_process: InProcess, app_and_seen: Any
 ) -> None:
     app, _ = app_and_seen
-    c = await client(await served(app))
-    assert await c.call("sum", ("total", 1, 2, 3.5)) == ("total", 6.5)
+    c = await in_process(app)
+    assert await c.call("sum", "total", 1, 2, 3.5) == ("total", 6.5)
     assert await c.call("sum", "none") == ("none", 0)
 
 
-async def test_unannotated_payload_takes_any_json(
-    served: Any, client: Connect, app_and_seen: Any
-) -> None:
+async def test_unannotated_payload_takes_any_json(in_process: InProcess, app_and_seen: Any) -> None:
     app, _ = app_and_seen
-    c = await client(await served(app))
+    c = await in_process(app)
     value = {"nested": [1, "two", None, {"three": 3.0}]}
     assert await c.call("anything", value) == value
 
 
-async def test_none_return_acks_with_no_arguments(
-    served: Any, client: Connect, app_and_seen: Any
-) -> None:
+async def test_none_return_acks_with_no_arguments(in_process: InProcess, app_and_seen: Any) -> None:
     app, seen = app_and_seen
-    c = await client(await served(app))
+    c = await in_process(app)
     assert await c.call("nothing") is None
     assert ("nothing", None) in seen
 
 
 async def test_optional_return_acks_null_not_nothing(
-    served: Any, client: Connect, app_and_seen: Any
+    in_process: InProcess, app_and_seen: Any
 ) -> None:
     app, _ = app_and_seen
-    c = await client(await served(app))
-    acks: list[tuple[Any, ...]] = []
-    done = asyncio.Event()
-
-    def collect(*args: Any) -> None:
-        acks.append(args)
-        done.set()
-
-    await c.emit("maybe", False, callback=collect)
-    await asyncio.wait_for(done.wait(), 5)
-    assert acks == [(None,)]
+    c = await in_process(app)
+    assert await c.call_args("maybe", False) == [None]
+    assert await c.call_args("nothing") == []
     assert await c.call("maybe", True) == {"room": "r", "members": 1}
 
 
 async def test_bytes_in_the_return_type_are_sent_as_binary(
-    served: Any, client: Connect, app_and_seen: Any
+    in_process: InProcess, app_and_seen: Any
 ) -> None:
     app, _ = app_and_seen
-    c = await client(await served(app))
+    c = await in_process(app)
     assert await c.call("thumbnail", 2) == (b"\xff\xff", {"raw": b"\x00\x01", "size": 2})
 
 
 async def test_sync_handler_runs_off_the_event_loop(
-    served: Any, client: Connect, app_and_seen: Any
+    in_process: InProcess, app_and_seen: Any
 ) -> None:
     app, _ = app_and_seen
-    c = await client(await served(app))
+    c = await in_process(app)
     results = await asyncio.gather(*(c.call("sync", n) for n in range(5)))
     assert [r["doubled"] for r in results] == [0, 2, 4, 6, 8]
 
 
 async def test_dataclass_and_dict_returns_are_serialised_by_the_annotation(
-    served: Any, client: Connect, app_and_seen: Any
+    in_process: InProcess, app_and_seen: Any
 ) -> None:
     app, _ = app_and_seen
-    c = await client(await served(app))
-    assert await c.call("point", (1, 2)) == {"x": 1, "y": 2}
+    c = await in_process(app)
+    assert await c.call("point", 1, 2) == {"x": 1, "y": 2}
     assert await c.call("dict as model", "r") == {"room": "r", "members": 3}
 
 
 async def test_invalid_payload_gets_validation_error_ack_without_input_values(
-    served: Any, client: Connect, app_and_seen: Any
+    in_process: InProcess, app_and_seen: Any
 ) -> None:
     app, seen = app_and_seen
-    c = await client(await served(app))
+    c = await in_process(app)
     reply = await c.call("join", {"room": "x" * 65, "secret": "do-not-echo"})
     error = reply["error"]
     assert error["code"] == "validation_error"
@@ -221,29 +205,27 @@ async def test_invalid_payload_gets_validation_error_ack_without_input_values(
     assert "do-not-echo" not in str(reply) and "xxxx" not in str(reply)
     assert ("router-event-error", "validation_error") in seen
     # the connection is still usable
-    assert await c.call("add", (1, 1)) == 2
+    assert await c.call("add", 1, 1) == 2
 
 
 async def test_missing_and_extra_arguments_are_validation_errors(
-    served: Any, client: Connect, app_and_seen: Any
+    in_process: InProcess, app_and_seen: Any
 ) -> None:
     app, seen = app_and_seen
-    c = await client(await served(app))
+    c = await in_process(app)
     missing = await c.call("add", 1)
     assert missing["error"]["details"] == [
         {"loc": ["b"], "msg": "Field required", "type": "missing"}
     ]
-    extra = await c.call("add", (1, 2, 3))
+    extra = await c.call("add", 1, 2, 3)
     assert extra["error"]["code"] == "validation_error"
     assert extra["error"]["details"][0]["loc"] == [2]
     assert ("payload", "missing") in seen and ("payload", "extra_forbidden") in seen
 
 
-async def test_event_error_gives_its_own_code(
-    served: Any, client: Connect, app_and_seen: Any
-) -> None:
+async def test_event_error_gives_its_own_code(in_process: InProcess, app_and_seen: Any) -> None:
     app, seen = app_and_seen
-    c = await client(await served(app))
+    c = await in_process(app)
     reply = await c.call("fail", "event")
     assert reply == {
         "error": {
@@ -260,10 +242,10 @@ async def test_event_error_gives_its_own_code(
 
 
 async def test_unexpected_exception_is_internal_error_and_logged_with_traceback(
-    served: Any, client: Connect, app_and_seen: Any, caplog: pytest.LogCaptureFixture
+    in_process: InProcess, app_and_seen: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     app, seen = app_and_seen
-    c = await client(await served(app))
+    c = await in_process(app)
     with caplog.at_level(logging.ERROR, logger="sioapp"):
         reply = await c.call("fail", "crash")
     assert reply == {
@@ -274,32 +256,28 @@ async def test_unexpected_exception_is_internal_error_and_logged_with_traceback(
     assert logged and "secret detail" in str(logged[-1].exc_info[1])
     assert ("router", "RuntimeError") in seen and ("app", "RuntimeError") in seen
     assert ("router-event-error", "RuntimeError") not in seen
-    assert await c.call("add", (2, 2)) == 4
+    assert await c.call("add", 2, 2) == 4
 
 
 async def test_error_without_ack_arrives_as_exception_event(
-    served: Any, client: Connect, app_and_seen: Any, inbox: type[Inbox]
+    in_process: InProcess, app_and_seen: Any
 ) -> None:
     app, _ = app_and_seen
-    c = await client(await served(app))
-    box = inbox(c, "exception")
+    c = await in_process(app)
     await c.emit("join", {"room": ""})
-    (payload,) = await box.next("exception")
+    (payload,) = await c.receive("exception")
     assert payload["event"] == "join"
     assert payload["error"]["code"] == "validation_error"
     assert payload["error"]["details"][0]["loc"] == ["req", "room"]
 
 
-async def test_unknown_event_is_reported(
-    served: Any, client: Connect, app_and_seen: Any, inbox: type[Inbox]
-) -> None:
+async def test_unknown_event_is_reported(in_process: InProcess, app_and_seen: Any) -> None:
     app, _ = app_and_seen
-    c = await client(await served(app))
+    c = await in_process(app)
     reply = await c.call("no such event", 1)
     assert reply["error"]["code"] == "unknown_event"
-    box = inbox(c, "exception")
     await c.emit("no such event")
-    (payload,) = await box.next("exception")
+    (payload,) = await c.receive("exception")
     assert payload == {"event": "no such event", **reply}
 
 

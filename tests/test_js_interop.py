@@ -7,7 +7,6 @@ HTTP long-polling only. A script prints one JSON line per check.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ import pytest_asyncio
 
 from sioapp import DisconnectReason
 
+from .conftest import eventually
 from .js_app import JsApp, create_app
 from .node import requires_node, run_script
 
@@ -48,9 +48,7 @@ async def disconnect_reasons(
     state: JsApp, sid: str, timeout: float = 5.0
 ) -> list[DisconnectReason]:
     """The reasons recorded for ``sid``, once its disconnect handler has run."""
-    deadline = time.monotonic() + timeout
-    while not state.reasons_of(sid) and time.monotonic() < deadline:
-        await asyncio.sleep(0.01)
+    await eventually(lambda: state.reasons_of(sid), timeout)
     return state.reasons_of(sid)
 
 
@@ -247,4 +245,4 @@ async def test_client_process_ends_after_disconnect(server: Served, transport: s
     assert checks["exit"]["natural"] is True, (
         f"the client process was still running {checks['exit']['afterMs']} ms after it disconnected"
     )
-    assert checks["exit"]["afterMs"] < 1000
+    assert checks["exit"]["afterMs"] < 2500  # well within the script's 5 s grace

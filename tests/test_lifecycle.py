@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from sioapp import DisconnectReason, Router, SioApp, Socket
-from sioapp.testing import serve
+from sioapp.testing import TestClient, TestServer
 
-from .conftest import Connect
+from .conftest import InProcess, eventually
 from .raw import RawClient
 
 
@@ -61,11 +61,11 @@ def build_app(**options: Any) -> tuple[SioApp, Journal]:
 
 
 async def test_disconnecting_sees_full_rooms_then_disconnect_sees_none(
-    served: Any, client: Connect
+    in_process: InProcess,
 ) -> None:
     app, journal = build_app()
-    c = await client(await served(app))
-    sid = c.get_sid()
+    c = await in_process(app)
+    sid = c.sid
     assert sid is not None
     await c.emit("leave me", False)
     assert await journal.reason_of(sid) is DisconnectReason.SERVER_NAMESPACE_DISCONNECT
@@ -127,34 +127,39 @@ async def test_ping_timeout(served: Any) -> None:
     await raw.close()
 
 
-async def test_shutdown_disconnects_everyone_with_server_shutting_down(client: Connect) -> None:
+async def test_shutdown_disconnects_everyone_with_server_shutting_down(
+    in_process: InProcess,
+) -> None:
     app, journal = build_app()
-    async with serve(app) as url:
-        sids = [(await client(url)).get_sid() for _ in range(3)]
-    assert sorted(entry[0] for entry in journal.disconnected) == sorted(sids)  # type: ignore[type-var]
+    connected = [await in_process(app) for _ in range(3)]
+    await in_process.stop(app)
+    assert sorted(entry[0] for entry in journal.disconnected) == sorted(c.sid for c in connected)
     assert {entry[1] for entry in journal.disconnected} == {DisconnectReason.SERVER_SHUTTING_DOWN}
+    assert {c.disconnect_reason for c in connected} == {"transport close"}
 
 
-async def test_a_thousand_connections_leave_nothing_behind(served: Any) -> None:
+async def test_a_thousand_connections_leave_nothing_behind() -> None:
     app, journal = build_app()
-    url = await served(app)
     server = app.server
 
     async def cycle(count: int) -> None:
         for _ in range(count):
-            raw = await RawClient.open(url)
-            await raw.connect()
-            await raw.send('42["leave me",false]')
-            assert await raw.recv() == "41"
-            await raw.close()
+            async with TestClient(app) as c:
+                await c.emit("leave me", False)
+                assert await c.wait_disconnected() == "io server disconnect"
 
-    await cycle(1)  # starts the engine's background service before the baseline
-    await asyncio.sleep(0.2)
-    tasks_before = {task.get_name() for task in asyncio.all_tasks()}
-    await asyncio.gather(*(cycle(50) for _ in range(20)))
-    async with asyncio.timeout(10):
-        while len(journal.disconnected) < 1001 or server.eio.sessions:
-            await asyncio.sleep(0.05)
+    async with TestServer(app):
+        await cycle(1)  # starts the engine's background service before the baseline
+        await eventually(lambda: len(journal.disconnected) == 1 and not server.eio.sessions)
+        tasks_before = {task.get_name() for task in asyncio.all_tasks()}
+        await asyncio.gather(*(cycle(50) for _ in range(20)))
+        await eventually(lambda: len(journal.disconnected) == 1001 and not server.eio.sessions)
+        await leak_check(app, journal, tasks_before)
+
+
+async def leak_check(app: SioApp, journal: Journal, tasks_before: set[str]) -> None:
+    """Nothing of the sockets that came and went is left once the journal forgets them."""
+    server = app.server
     journal.sockets.clear()
     journal.disconnecting.clear()
     journal.disconnected.clear()
@@ -167,15 +172,14 @@ async def test_a_thousand_connections_leave_nothing_behind(served: Any) -> None:
     assert server._connect_timers == {}
     assert server._pending == {}
     assert not [obj for obj in gc.get_objects() if isinstance(obj, Socket) and obj.app is app]
-    await asyncio.sleep(0.2)
-    tasks_after = {task.get_name() for task in asyncio.all_tasks()}
-    assert tasks_after <= tasks_before
+    # the tasks of the last connections may still be ending
+    await eventually(lambda: {task.get_name() for task in asyncio.all_tasks()} <= tasks_before)
 
 
-async def test_join_after_the_client_left_does_nothing(served: Any, client: Connect) -> None:
+async def test_join_after_the_client_left_does_nothing(in_process: InProcess) -> None:
     app, journal = build_app()
-    c = await client(await served(app))
-    sid = c.get_sid()
+    c = await in_process(app)
+    sid = c.sid
     assert sid is not None
     socket = journal.sockets[sid]
     await c.emit("leave me", False)

@@ -8,7 +8,7 @@ from typing import Any
 
 from sioapp import ConnectionRefused, EventError, Router, SioApp, Socket
 
-from .conftest import Connect
+from .conftest import InProcess, events
 from .raw import RawClient
 
 Next = Callable[[], Awaitable[None]]
@@ -126,9 +126,9 @@ async def test_router_middleware_only_for_its_namespace_and_after_app_middleware
     await raw.close()
 
 
-async def test_packet_middleware_continues_stops_and_drops(served: Any, client: Connect) -> None:
+async def test_packet_middleware_continues_stops_and_drops(in_process: InProcess) -> None:
     app, calls = build_app()
-    c = await client(await served(app), auth={"token": "secret"})
+    c = await in_process(app, auth={"token": "secret"})
     assert await c.call("shout", "hi") == "ann: HI"  # socket.use mutated the arguments
     assert calls[-2:] == ["use_packets shout", "socket.use shout"]
 
@@ -140,3 +140,5 @@ async def test_packet_middleware_continues_stops_and_drops(served: Any, client: 
 
     await c.emit("dropped")
     assert await c.call("shout", "still here") == "ann: STILL HERE"
+    assert "use_packets dropped" in calls
+    assert events(c, "exception") == []  # dropped quietly, with no error

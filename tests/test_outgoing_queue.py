@@ -83,7 +83,7 @@ async def test_the_owner_hears_of_packets_nobody_waits_for() -> None:
     assert owner.waiting == 1
     queue.take()
     waiter = asyncio.ensure_future(queue.wait())
-    await asyncio.sleep(0)
+    await asyncio.sleep(0)  # one turn of the loop: the waiter is waiting
     queue.put("4b")  # wakes the waiting writer instead
     await asyncio.wait_for(waiter, 1)
     assert owner.waiting == 1
@@ -92,7 +92,7 @@ async def test_the_owner_hears_of_packets_nobody_waits_for() -> None:
 async def test_wait_ends_on_a_packet_or_on_wake() -> None:
     queue, _ = queue_of()
     waiter = asyncio.ensure_future(queue.wait())
-    await asyncio.sleep(0.01)
+    await asyncio.sleep(0.01)  # time passes, and nothing ends the wait
     assert not waiter.done()
     queue.wake()
     await asyncio.wait_for(waiter, 1)
@@ -104,7 +104,7 @@ async def test_a_cancelled_wait_leaves_nothing_behind() -> None:
     queue, _ = queue_of()
     first = asyncio.ensure_future(queue.wait())
     second = asyncio.ensure_future(queue.wait())
-    await asyncio.sleep(0)
+    await asyncio.sleep(0)  # one turn of the loop: both are waiting
     first.cancel()
     with pytest.raises(asyncio.CancelledError):
         await first

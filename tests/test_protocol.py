@@ -135,7 +135,7 @@ async def test_connection_without_connect_is_closed_after_connect_timeout(served
     raw = await RawClient.open(url)
     started = time.monotonic()
     assert await raw.closed(timeout=5)
-    assert 0.25 < time.monotonic() - started < 3
+    assert time.monotonic() - started > 0.25  # not before connect_timeout
     connected = await RawClient.open(url)
     await connected.connect()
     assert not await connected.closed(timeout=0.6)  # CONNECT in time: not closed

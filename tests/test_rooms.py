@@ -10,7 +10,7 @@ from dependency_injector.wiring import Provide
 
 from sioapp import Container, Rooms, Router, SioApp, Socket
 
-from .conftest import Connect
+from .conftest import InProcess
 
 
 def build_app(**options: Any) -> SioApp:
@@ -63,21 +63,21 @@ def build_app(**options: Any) -> SioApp:
     return app
 
 
-async def test_injected_rooms_follow_joins(served: Any, client: Connect) -> None:
-    c = await client(await served(build_app()))
+async def test_injected_rooms_follow_joins(in_process: InProcess) -> None:
+    c = await in_process(build_app())
     seen = await c.call("join then look", "x")
     assert seen == {
         "injected": True,
         "provided": True,
         "same view": True,
-        "rooms": sorted([c.get_sid(), "x"]),
+        "rooms": sorted([c.sid, "x"]),
     }
 
 
-async def test_rooms_view_is_read_only_and_set_like(served: Any, client: Connect) -> None:
-    c = await client(await served(build_app()))
-    await c.call("join many", ("r", 3))
-    assert await c.call("leave all") == [c.get_sid()]
+async def test_rooms_view_is_read_only_and_set_like(in_process: InProcess) -> None:
+    c = await in_process(build_app())
+    await c.call("join many", "r", 3)
+    assert await c.call("leave all") == [c.sid]
 
 
 def test_rooms_view_has_no_mutators() -> None:
@@ -87,28 +87,28 @@ def test_rooms_view_has_no_mutators() -> None:
 
 
 async def test_joining_another_sockets_room_is_a_clean_error(
-    served: Any, client: Connect, caplog: pytest.LogCaptureFixture
+    in_process: InProcess, caplog: pytest.LogCaptureFixture
 ) -> None:
-    url = await served(build_app())
-    victim, attacker = await client(url), await client(url)
+    app = build_app()
+    victim, attacker = await in_process(app), await in_process(app)
     for _ in range(20):
-        reply = await attacker.call("join", victim.get_sid())
+        reply = await attacker.call("join", str(victim.sid))
         assert reply["error"]["code"] == "forbidden_room"
-        assert victim.get_sid() not in reply["error"]["message"]
+        assert str(victim.sid) not in reply["error"]["message"]
     assert not [r for r in caplog.records if r.exc_info], "no traceback is logged"
-    assert await attacker.call("join", attacker.get_sid()) == 1  # its own room: nothing to do
+    assert await attacker.call("join", attacker.sid) == 1  # its own room: nothing to do
 
 
-async def test_max_rooms_per_socket(served: Any, client: Connect) -> None:
-    c = await client(await served(build_app(max_rooms_per_socket=3)))
-    assert await c.call("join many", ("a", 3)) == 4  # three rooms and its own
-    reply = await c.call("join many", ("b", 1))
+async def test_max_rooms_per_socket(in_process: InProcess) -> None:
+    c = await in_process(build_app(max_rooms_per_socket=3))
+    assert await c.call("join many", "a", 3) == 4  # three rooms and its own
+    reply = await c.call("join many", "b", 1)
     assert reply["error"] == {
         "code": "too_many_rooms",
         "message": "A socket may join at most 3 rooms",
         "details": [],
     }
-    assert await c.call("join many", ("a", 3)) == 4  # rejoining rooms it is in is fine
+    assert await c.call("join many", "a", 3) == 4  # rejoining rooms it is in is fine
     assert not await c.call("in", "b0")
 
 
@@ -117,17 +117,17 @@ def test_max_rooms_per_socket_must_be_positive() -> None:
         SioApp(max_rooms_per_socket=0)
 
 
-async def test_many_rooms_do_not_slow_down_events(served: Any, client: Connect) -> None:
+async def test_many_rooms_do_not_slow_down_events(in_process: InProcess) -> None:
     """A socket in 20,000 rooms costs no more per event than one in none: its rooms are
     neither copied per event nor per fetched socket."""
-    url = await served(build_app())
-    crowded, plain = await client(url), await client(url)
-    assert await crowded.call("join many", ("r", 20_000), timeout=30) == 20_001
+    app = build_app()
+    crowded, plain = await in_process(app), await in_process(app)
+    assert await crowded.call("join many", "r", 20_000, timeout=30) == 20_001
     spent = {crowded: 0.0, plain: 0.0}
     for index in range(500):
         for c in (crowded, plain):  # interleaved, so both see the same machine load
             started = time.perf_counter()
-            assert await c.call("join", f"{c.get_sid()} {index}") == 1
+            assert await c.call("join", f"{c.sid} {index}") == 1
             spent[c] += time.perf_counter() - started
     # Copying the rooms made the crowded socket's joins about 7 times slower.
     assert spent[crowded] < 2 * spent[plain] + 0.2, spent

@@ -16,6 +16,8 @@ from websockets.asyncio.client import ClientConnection
 from sioapp import DisconnectReason, Router, SioApp, Socket
 from sioapp.testing import serve
 
+from .conftest import eventually
+
 MESSAGE = "x" * 1000
 
 
@@ -102,14 +104,12 @@ async def test_stalled_websocket_is_dropped_and_memory_stays_bounded() -> None:
                 before = resident_mb()
                 peak = await flood(app, reader, 20_000, stalled.queue)  # 20 MB to each client
                 grown = resident_mb() - before
-                await asyncio.wait_for(_until(lambda: reader.count == 20_000), 10)
+                await eventually(lambda: reader.count == 20_000, timeout=10)
                 assert reasons == [DisconnectReason.TRANSPORT_ERROR]
                 assert peak <= 1_000_000
                 assert grown < 16, f"resident memory grew {grown:.1f} MB"
                 assert stalled.closed and len(engine.sessions) == 1  # the healthy one is left
-                await asyncio.wait_for(
-                    _until(lambda: stalled.reader is None), 5
-                )  # WebSocket dropped
+                await eventually(lambda: stalled.reader is None)  # WebSocket dropped
             assert reader.count == 20_000
             reader.task.cancel()
 
@@ -141,13 +141,8 @@ async def test_stalled_long_polling_client_is_dropped() -> None:
             reader = Reader(healthy)
             stalled = app.server.eio.sessions[sid]
             peak = await flood(app, reader, 1000, stalled.queue)  # the poller never comes back
-            await asyncio.wait_for(_until(lambda: reader.count == 1000), 10)
+            await eventually(lambda: reader.count == 1000, timeout=10)
             assert peak <= 200_000
             assert reasons == [DisconnectReason.TRANSPORT_ERROR]
             assert (await http.get(f"{path}&sid={sid}")).status_code == 400
             reader.task.cancel()
-
-
-async def _until(condition: Any) -> None:
-    while not condition():
-        await asyncio.sleep(0.01)

@@ -31,8 +31,9 @@ SETTINGS = Settings(
 #: handles (its model, about 1.2 KiB) grows 14 MiB/min at this rate.
 MAX_RSS_SLOPE = 4 * 1024
 
+pytestmark = pytest.mark.slow
 
-@pytest.mark.slow
+
 @pytest.mark.parametrize("recovery_log", [0, 500], ids=["plain", "with recovery"])
 async def test_every_message_arrives_once_and_the_server_lets_go_of_everything(
     recovery_log: int,

@@ -14,6 +14,8 @@ import pytest
 from sioapp import DisconnectReason, Router, SioApp, Socket
 from sioapp.testing import serve
 
+from .conftest import eventually
+
 PATH = "/socket.io/?EIO=4&transport=polling"
 
 
@@ -66,12 +68,6 @@ async def websocket_status(client: httpx.AsyncClient, host: str) -> int:
     status = int((await reader.readline()).split()[1])
     writer.close()
     return status
-
-
-async def until(condition: Any) -> None:
-    async with asyncio.timeout(5):
-        while not condition():
-            await asyncio.sleep(0.01)
 
 
 async def handshake(http: httpx.AsyncClient) -> str:
@@ -171,7 +167,7 @@ async def test_a_poll_whose_client_leaves_closes_the_session(http: Any) -> None:
     _, writer = await asyncio.open_connection(host, int(port))
     writer.write(f"GET {PATH}&sid={sid} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
     await writer.drain()
-    await until(lambda: app.server.eio.sessions[sid].polling)
+    await eventually(lambda: app.server.eio.sessions[sid].polling)
     writer.close()
     await asyncio.wait_for(journal.left.wait(), 5)
     assert journal.reasons == [DisconnectReason.TRANSPORT_ERROR]

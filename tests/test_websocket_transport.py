@@ -17,6 +17,8 @@ from sioapp import Router, SioApp, Socket
 from sioapp._transport import Session
 from sioapp.testing import serve
 
+from .conftest import eventually
+
 
 def build_app(**options: Any) -> tuple[SioApp, list[int]]:
     app = SioApp(**options)
@@ -70,12 +72,6 @@ def session_of(app: SioApp) -> Session:
     return session
 
 
-async def until(condition: Callable[[], bool], timeout: float = 5) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.01)
-
-
 async def test_a_burst_of_frames_is_handled_and_answered_in_order() -> None:
     app, notes = build_app()
     async with served(app) as joined, joined() as ws:
@@ -93,7 +89,7 @@ async def test_the_writer_wakes_for_each_batch() -> None:
         for n in range(50):
             for _ in range(n % 3 + 1):  # batches of one to three packets
                 await app.emit("tick", n)
-            await asyncio.sleep(0.002)
+            await asyncio.sleep(0.002)  # the writer drains the batch and waits for the next
         received = [await next_message(ws) for _ in range(sum(n % 3 + 1 for n in range(50)))]
         ticks = [json.loads(frame[2:])[1] for frame in received]
         assert ticks == [n for n in range(50) for _ in range(n % 3 + 1)]
@@ -106,7 +102,7 @@ async def test_an_idle_writer_stops_and_the_next_packet_starts_another(
     app, _ = build_app()
     async with served(app) as joined, joined() as ws:
         session = session_of(app)
-        await until(lambda: session.writer is None)
+        await eventually(lambda: session.writer is None)
         await app.emit("wake up")
         assert await next_message(ws) == '42["wake up"]'
         await ws.send('425["echo",7]')  # the reader never stopped
@@ -130,8 +126,8 @@ async def test_a_closed_connection_leaves_no_task_behind() -> None:
             assert await next_message(ws) == "431[1]"
             session = session_of(app)
         engine = app.server.eio
-        await until(lambda: not engine.sessions and session.reader is None)
-        await until(lambda: session.writer is None)
+        await eventually(lambda: not engine.sessions and session.reader is None)
+        await eventually(lambda: session.writer is None)
         leftovers = [
             task
             for task in asyncio.all_tasks()
@@ -166,10 +162,10 @@ async def test_a_peer_that_stopped_reading_is_dropped_after_a_ping_timeout() -> 
         )
         assert b" 101 " in await reader.readline()
         engine = app.server.eio
-        await until(lambda: len(engine.sessions) == 1)
+        await eventually(lambda: len(engine.sessions) == 1)
         (session,) = engine.sessions.values()
         for _ in range(300):  # far more than the TCP buffers hold: the writer blocks
             await engine.send(session.sid, "x" * 10_000)
         # No PONG, and the CLOSE waits behind what cannot be sent: the heartbeat drops it.
-        await until(lambda: not engine.sessions and session.reader is None, timeout=3)
+        await eventually(lambda: not engine.sessions and session.reader is None, timeout=3)
         writer.close()

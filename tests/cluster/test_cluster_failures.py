@@ -13,7 +13,7 @@ import socketio
 from ..conftest import Connect, Inbox
 from .conftest import StartCluster, call, wait_disconnected
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.redis, pytest.mark.timeout(60)]
 
 
 async def timed(ops: socketio.AsyncClient, event: str, *args: Any) -> tuple[Any, float]:
@@ -22,10 +22,17 @@ async def timed(ops: socketio.AsyncClient, event: str, *args: Any) -> tuple[Any,
     return result, time.monotonic() - started
 
 
+#: The cluster timeout of the test below. The bounds keep the real checks on a loaded
+#: machine: a request waits for a frozen server the timeout it was given, not the 5 s
+#: default, and one that has no server to wait for answers without waiting at all.
+TIMEOUT = 2.0
+DEFAULT_TIMEOUT = 5.0
+
+
 async def test_requests_wait_for_a_frozen_or_dead_server_no_longer_than_the_timeout(
     start_cluster: StartCluster, client: Connect
 ) -> None:
-    cluster = start_cluster(timeout=2.0)
+    cluster = start_cluster(timeout=TIMEOUT)
     users = {name: await client(cluster[name].url) for name in "abc"}
     ops = await client(cluster["a"].url, namespace="/ops")
     cluster["c"].signal(signal.SIGSTOP)
@@ -33,15 +40,15 @@ async def test_requests_wait_for_a_frozen_or_dead_server_no_longer_than_the_time
     acks, elapsed = await timed(ops, "server emit with ack", "ping", [], None)
     assert [reply["server"] for reply in acks["responses"]] == ["b"]
     assert acks["missing"] == 1
-    assert 1.9 < elapsed < 3.5
+    assert TIMEOUT - 0.1 < elapsed < DEFAULT_TIMEOUT
 
     acks, elapsed = await timed(ops, "server emit with ack", "ping", [], 0.3)
     assert acks["missing"] == 1
-    assert 0.25 < elapsed < 1.5
+    assert 0.25 < elapsed < TIMEOUT - 0.1  # its own timeout, not the cluster's
 
     fetched, elapsed = await timed(ops, "fetch", {})
     assert {s["id"] for s in fetched} == {users[name].get_sid("/") for name in "ab"}
-    assert 1.9 < elapsed < 3.5
+    assert TIMEOUT - 0.1 < elapsed < DEFAULT_TIMEOUT
 
     cluster["c"].signal(signal.SIGKILL)
     cluster["c"].wait()
@@ -50,13 +57,13 @@ async def test_requests_wait_for_a_frozen_or_dead_server_no_longer_than_the_time
             pass
     acks, elapsed = await timed(ops, "server emit with ack", "ping", [], None)
     assert ([reply["server"] for reply in acks["responses"]], acks["missing"]) == (["b"], 0)
-    assert elapsed < 1.5
+    assert elapsed < TIMEOUT - 0.1  # the dead server is no longer waited for
 
 
 async def test_local_traffic_survives_redis_going_away_and_the_cluster_heals(
     start_cluster: StartCluster, client: Connect
 ) -> None:
-    cluster = start_cluster(size=2, timeout=1.0)
+    cluster = start_cluster(size=2, timeout=TIMEOUT)
     here, there = await client(cluster["a"].url), await client(cluster["b"].url)
     for c in (here, there):
         await c.call("join", ["h"])
@@ -79,7 +86,7 @@ async def test_local_traffic_survives_redis_going_away_and_the_cluster_heals(
         reply = await ops.call("fetch", ({},), namespace="/ops", timeout=5)
         assert reply["error"]["code"] == "cluster_unavailable"
         assert "unreachable" in reply["error"]["message"]
-        assert time.monotonic() - started < 1.0
+        assert time.monotonic() - started < TIMEOUT - 0.1  # refused without waiting
         reply = await ops.call("server emit with ack", ("ping", [], None), namespace="/ops")
         assert reply["error"]["code"] == "cluster_unavailable"
 
@@ -106,7 +113,7 @@ async def test_local_traffic_survives_redis_going_away_and_the_cluster_heals(
 async def test_servers_closing_disconnect_their_sockets_and_leave_the_cluster(
     start_cluster: StartCluster, client: Connect
 ) -> None:
-    cluster = start_cluster(timeout=5.0)
+    cluster = start_cluster(timeout=DEFAULT_TIMEOUT)
     watcher = await client(cluster["a"].url)
     await watcher.call("join", ["watchers"])
     gone = Inbox(watcher, "gone")
@@ -126,10 +133,11 @@ async def test_servers_closing_disconnect_their_sockets_and_leave_the_cluster(
         """Requests from a answer at once, with the sockets and replies of ``others`` only."""
         fetched, elapsed = await timed(ops, "fetch", {})
         expected = {watcher.get_sid("/")}.union(*(ids[name] for name in others))
-        assert ({s["id"] for s in fetched}, elapsed < 2.5) == (expected, True)
+        at_once = DEFAULT_TIMEOUT - 0.5  # nobody waited for a server that has gone
+        assert ({s["id"] for s in fetched}, elapsed < at_once) == (expected, True)
         acks, elapsed = await timed(ops, "server emit with ack", "ping", [], None)
         replies = sorted(reply["server"] for reply in acks["responses"])
-        assert (replies, acks["missing"], elapsed < 2.5) == (list(others), 0, True)
+        assert (replies, acks["missing"], elapsed < at_once) == (list(others), 0, True)
 
     await cluster_is("b", "c")
     closer = await client(cluster["c"].url, namespace="/ops")

@@ -11,7 +11,7 @@ import socketio
 from ..conftest import Connect, Inbox
 from .conftest import Cluster, call, wait_disconnected
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.redis, pytest.mark.timeout(60)]
 
 Users = dict[str, socketio.AsyncClient]
 
