@@ -1,8 +1,8 @@
 """The official Socket.IO Admin UI, its built files from npm, in headless Chromium against
 the Observability page's example app: it logs in, lists the sockets and rooms of the app,
 follows a socket that connects, disconnects it, and comes back with its session. With
-``SIOAPP_SCREENSHOTS=1`` it also renews the Observability page's screenshot. Nothing leaves the host: what the UI asks of CDNs is served from
-npm or refused."""
+``SIOAPP_SCREENSHOTS=1`` it also renews the Observability page's screenshot. Nothing
+leaves the host: what the UI asks of CDNs is served from npm or refused."""
 
 from __future__ import annotations
 
