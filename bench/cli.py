@@ -59,7 +59,14 @@ def _parser() -> argparse.ArgumentParser:
         "wire for sioapp, plain uvicorn for raw python-socketio), uvicorn with one of its "
         "WebSocket implementations, hypercorn or granian, through ASGI (default: sioapp)",
     )
-    parser.add_argument("--rounds", type=int, default=3, help="runs per server (default: 3)")
+    add_run_options(parser, per="server")
+    return parser
+
+
+def add_run_options(parser: argparse.ArgumentParser, *, per: str) -> None:
+    """``--rounds`` (runs ``per`` server kind or setup), ``--timeout`` and every workload's
+    settings."""
+    parser.add_argument("--rounds", type=int, default=3, help=f"runs per {per} (default: 3)")
     parser.add_argument(
         "--timeout",
         type=float,
@@ -67,7 +74,6 @@ def _parser() -> argparse.ArgumentParser:
         help="seconds a driver phase may take before the run fails (default: 120)",
     )
     add_settings(parser)
-    return parser
 
 
 def add_settings(parser: argparse.ArgumentParser) -> None:

@@ -19,7 +19,7 @@ import sys
 from collections.abc import Sequence
 
 from bench import report
-from bench.cli import add_settings, check
+from bench.cli import add_run_options, check
 from bench.npm import ensure_node_modules
 from bench.paths import RESULTS_DIR
 from bench.procstat import Pinning
@@ -46,14 +46,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m bench.telemetry",
         description="What Prometheus metrics and OpenTelemetry tracing cost, per operation.",
     )
-    parser.add_argument("--rounds", type=int, default=3, help="runs per setup (default: 3)")
-    parser.add_argument(
-        "--timeout",
-        type=float,
-        default=120.0,
-        help="seconds a driver phase may take before the run fails (default: 120)",
-    )
-    add_settings(parser)
+    add_run_options(parser, per="setup")
     return parser
 
 
