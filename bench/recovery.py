@@ -4,8 +4,9 @@
 rooms; then every client's transport drops at once. While they are away, a
 speaker sends ``--missed`` events to each room. Every client then comes back
 with its pid and offset, all at once: to server B through Redis (the sessions
-and the log in Redis), and, in a second run, to the same single server (in
-memory). Reported: how many clients were recovered with their id, whether
+and the log in Redis); in a second run, to server B after server A was killed
+with SIGKILL once it had checkpointed its sessions in Redis; in a third, to the
+same single server (in memory). Reported: how many clients were recovered with their id, whether
 every missed event arrived exactly once and in order, how long the whole
 recovery took, the CPU the recovering server spent per client, and the Redis
 commands per client.
@@ -20,6 +21,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import sys
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -112,6 +114,23 @@ async def _redis_commands(url: str) -> int:
     return sum(int(entry["calls"]) for entry in stats.values())
 
 
+async def _checkpointed(url: str, clients: int) -> None:
+    """Wait until Redis holds a checkpoint of ``clients`` live sessions, each in a room."""
+    redis = aioredis.from_url(url)
+    try:
+        while True:
+            rooms = [
+                json.loads(raw)["rooms"]
+                async for key in redis.scan_iter("socketio#live#*")
+                for raw in (await redis.hgetall(key)).values()
+            ]
+            if sum(bool(joined) for joined in rooms) >= clients:
+                return
+            await asyncio.sleep(0.1)
+    finally:
+        await redis.aclose()
+
+
 @asynccontextmanager
 async def servers(count: int, redis_url: str | None) -> AsyncIterator[list[tuple[int, int]]]:
     """``count`` servers of `create_app`; yields (port, pid) of each."""
@@ -130,9 +149,11 @@ async def servers(count: int, redis_url: str | None) -> AsyncIterator[list[tuple
         _stop(processes)
 
 
-async def run(clients: int, rooms: int, missed: int, redis_url: str | None) -> str:
+async def run(
+    clients: int, rooms: int, missed: int, redis_url: str | None, *, crash: bool = False
+) -> str:
     async with servers(2 if redis_url else 1, redis_url) as running:
-        first_port, _ = running[0]
+        first_port, first_pid = running[0]
         back_port, back_pid = running[-1]
         crowd = [Client(room=f"room {index % rooms}") for index in range(clients)]
         for start in range(0, clients, CONNECT_BATCH):
@@ -143,6 +164,9 @@ async def run(clients: int, rooms: int, missed: int, redis_url: str | None) -> s
                 assert client.ws is not None
                 await client.ws.send("421" + json.dumps(["join", client.room]))
                 await client.ws.recv()
+        if crash and redis_url:
+            await _checkpointed(redis_url, clients)
+            os.kill(first_pid, signal.SIGKILL)
         await asyncio.gather(*(client.ws.close() for client in crowd if client.ws))
         speaker = socketio.AsyncClient()
         await speaker.connect(f"http://{HOST}:{back_port}", transports=["websocket"])
@@ -163,6 +187,8 @@ async def run(clients: int, rooms: int, missed: int, redis_url: str | None) -> s
     same_id = sum(reply["sid"] == client.sid for reply, client in zip(replies, crowd, strict=True))
     exact = sum(client.news == list(range(missed)) for client in crowd)
     where = "server A to server B through Redis" if redis_url else "one server, in memory"
+    if crash:
+        where = "server A killed (SIGKILL), to server B through Redis"
     text = (
         f"{where}: {same_id}/{clients} recovered with their id, {exact}/{clients} got their "
         f"{missed} missed events exactly once and in order, in {seconds:.2f} s; "
@@ -176,6 +202,8 @@ async def run(clients: int, rooms: int, missed: int, redis_url: str | None) -> s
 async def measure(args: argparse.Namespace) -> None:
     async with redis_server() as url:
         print(await run(args.clients, args.rooms, args.missed, url))
+    async with redis_server() as url:
+        print(await run(args.clients, args.rooms, args.missed, url, crash=True))
     print(await run(args.clients, args.rooms, args.missed, None))
 
 

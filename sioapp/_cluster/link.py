@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -87,7 +87,7 @@ class ClusterLink(LocalManager, AsyncRedisManager):  # type: ignore[misc]
         )
         self.timeout = timeout
         self.request_channel = f"{channel}#request"
-        self.response_channel = f"{channel}#response#{self.host_id}"
+        self.response_channel = self._response_channel(self.host_id)
         self.thread: asyncio.Future[None] | None = None
         self._subscribed = asyncio.Event()
         self._requests: dict[str, _Request] = {}
@@ -254,6 +254,23 @@ class ClusterLink(LocalManager, AsyncRedisManager):  # type: ignore[misc]
         except (RedisError, OSError) as exc:
             raise self._unavailable(exc) from exc
         return int(counts[0][1]) if counts else 0
+
+    async def listening(self, host_ids: Collection[str]) -> set[str]:
+        """Which of the servers ``host_ids`` listen on Redis now (``PUBSUB NUMSUB`` of
+        their response channels): a server that died has no subscription left."""
+        if not host_ids:
+            return set()
+        channels = {self._response_channel(host): host for host in host_ids}
+        counts = await self.command("PUBSUB NUMSUB", *channels)
+        return {
+            channels[channel.decode() if isinstance(channel, bytes) else channel]
+            for channel, count in counts
+            if int(count) > 0
+        }
+
+    def _response_channel(self, host_id: str) -> str:
+        """Where server ``host_id`` gets the replies to its requests."""
+        return f"{self.channel}#response#{host_id}"
 
     # ---- talking to the other servers ------------------------------------------
 

@@ -45,12 +45,17 @@ class Outbox:
                 pipeline = self.redis.pipeline(transaction=False)
                 for command, _ in batch:
                     pipeline.execute_command(*command)
-                replies = await pipeline.execute()
+                # Each command's error goes to its sender only, not to the whole batch.
+                replies = await pipeline.execute(raise_on_error=False)
             except Exception as exc:
                 for _, future in batch:
                     if not future.done():
                         future.set_exception(exc)
             else:
                 for (_, future), reply in zip(batch, replies, strict=True):
-                    if not future.done():
+                    if future.done():
+                        continue
+                    if isinstance(reply, Exception):
+                        future.set_exception(reply)
+                    else:
                         future.set_result(reply)

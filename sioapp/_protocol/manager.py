@@ -93,6 +93,8 @@ class LocalManager(AsyncManager):  # type: ignore[misc]
             joined = self.socket_rooms.setdefault((namespace, sid), set())
             if room not in joined:
                 joined.add(room)
+                if self.recovery is not None:
+                    self.recovery.changed(sid)
                 if self.observers.watched:
                     self.observers.room_joined(namespace, room, sid)
 
@@ -105,6 +107,8 @@ class LocalManager(AsyncManager):  # type: ignore[misc]
             rooms.discard(room)
             if not rooms:
                 del self.socket_rooms[(namespace, sid)]
+            if self.recovery is not None:
+                self.recovery.changed(sid)
             if self.observers.watched:
                 self.observers.room_left(namespace, room, sid)
 

@@ -162,6 +162,8 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
         self.connect_timeout = connect_timeout
         self.trusted_proxies = trusted_proxies
         self.sockets: dict[str, Socket] = {}
+        if recovery is not None:
+            recovery.serve(self.sockets)
         self._connect_timers: dict[str, asyncio.TimerHandle] = {}
         self._tasks = TaskSet()
         #: The event handlers still running.
@@ -455,6 +457,8 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
                 eio_sid,
             )
             return
+        if self.recovery is not None:
+            self.recovery.changed(socket.id)
         task = _event_task(self.dispatcher.event(socket, data[0], data[1:], ack_id))
         if not task.done():
             self._handlers.keep(task)

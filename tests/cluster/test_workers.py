@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 import socketio
+from redis.asyncio import Redis
 
 from bench.workers import spread
 from sioapp._app.cluster import REDIS_URL_ENV
@@ -216,3 +217,63 @@ async def test_a_worker_that_keeps_dying_stops_the_set(start: Any, tmp_path: Pat
     assert pauses == ["0.5", "1.0", "2.0", "4.0"], output
     assert "5 times in a row within 30 s of starting; stopping every worker" in output
     assert output.count("Finished server process") == 1  # worker 1 stopped gracefully
+
+
+EXPIRING_APP = """\
+import os
+from pathlib import Path
+
+from sioapp import ConnectionStateRecovery, ExpiredSession, Router, SioApp, Socket
+
+router = Router()
+
+
+@router.on("settle")
+async def settle(name: str, socket: Socket) -> int:
+    await socket.join("lobby")
+    socket.data["name"] = name
+    return os.getpid()
+
+
+app = SioApp(connection_state_recovery=ConnectionStateRecovery(max_disconnection_duration=1.0))
+app.include_router(router)
+
+
+@app.on_session_expired
+def expired(session: ExpiredSession) -> None:
+    with Path("expired.txt").open("a") as file:
+        file.write(f"{os.getpid()} {session.id} {session.data['name']}\\n")
+"""
+
+
+async def test_the_sessions_of_a_killed_worker_nobody_resumes_expire_on_another(
+    start: Any, redis_server: RedisServer, tmp_path: Path
+) -> None:
+    """A worker killed without a word leaves checkpoints: once it has been gone from
+    Redis a while, another worker keeps them, and reports each one expired in time."""
+    (tmp_path / "expiring.py").write_text(EXPIRING_APP)
+    workers = start("expiring:app")
+    client = socketio.AsyncClient(reconnection=False)
+    await client.connect(workers.url, transports=["websocket"], wait_timeout=10)
+    victim = await client.call("settle", "ann", timeout=10)
+    redis = Redis.from_url(redis_server.url)
+    deadline = time.monotonic() + 10
+    while not [key async for key in redis.scan_iter("socketio#live#*")]:
+        assert time.monotonic() < deadline, "the session was never checkpointed"
+        await asyncio.sleep(0.05)
+    await redis.aclose()
+    sid = client.get_sid("/")
+
+    os.kill(victim, signal.SIGKILL)
+
+    await workers.line(r"is gone from Redis: 1 of its sessions kept for recovery")
+    expired = tmp_path / "expired.txt"
+    deadline = time.monotonic() + 10
+    while not expired.exists() or not expired.read_text().endswith("\n"):
+        assert time.monotonic() < deadline, "the session was never reported expired"
+        await asyncio.sleep(0.05)
+    reporter, reported_sid, name = expired.read_text().split()
+    assert (reported_sid, name) == (sid, "ann")
+    assert int(reporter) != victim
+    await client.disconnect()
+    assert await stopped(workers.child, signal.SIGTERM) == 0, workers.child.output()

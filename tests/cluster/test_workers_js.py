@@ -9,9 +9,11 @@ acks of every client across workers through Redis.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -88,3 +90,79 @@ async def test_haproxy_keeps_each_session_on_its_machine(
     assert_served(checks, transport, 4)
     for machine in machines:
         assert "400 Bad Request" not in machine.child.output()
+
+
+#: The clients of tests/js/workers-recovery.mjs.
+RECOVERING_CLIENTS = 12
+RECOVERY_APP = """\
+import json
+import os
+
+from redis.asyncio import Redis
+
+from sioapp import ConnectionStateRecovery, Router, SioApp, Socket
+
+router = Router()
+
+
+@router.on("settle")
+async def settle(name: str, socket: Socket) -> int:
+    await socket.join("lobby")
+    socket.data["name"] = name
+    return os.getpid()
+
+
+@router.on("checkpointed")
+async def checkpointed() -> int:
+    \"\"\"How many live sessions Redis holds a checkpoint of, in the lobby.\"\"\"
+    redis = Redis.from_url(os.environ["SIOAPP_REDIS_URL"])
+    try:
+        sessions = [
+            json.loads(raw)
+            async for key in redis.scan_iter("socketio#live#*")
+            for raw in (await redis.hgetall(key)).values()
+        ]
+    finally:
+        await redis.aclose()
+    return sum(session["rooms"] == ["lobby"] for session in sessions)
+
+
+@router.on("status")
+async def status(socket: Socket) -> dict[str, object]:
+    return {
+        "pid": os.getpid(),
+        "recovered": socket.recovered,
+        "rooms": sorted(room for room in socket.rooms if room != socket.id),
+        "name": socket.data.get("name"),
+    }
+
+
+@router.on("shout")
+async def shout(text: str) -> None:
+    await app.emit("heard", text)
+
+
+app = SioApp(connection_state_recovery=ConnectionStateRecovery())
+app.include_router(router)
+"""
+
+
+@pytest.mark.parametrize("transport", ["default", "polling"])
+async def test_the_clients_of_a_killed_worker_are_recovered_by_the_others(
+    start: Any,  # noqa: F811
+    tmp_path: Path,
+    transport: str,
+) -> None:
+    (tmp_path / "recovering.py").write_text(RECOVERY_APP)
+    workers = start("recovering:app")
+
+    checks = await run_script("workers-recovery.mjs", workers.url, transport, SCRIPT_TIMEOUT)
+
+    victims = checks["victims"]
+    assert victims >= 1
+    assert checks["recovered"] == checks["same ids"] == checks["kept"] == victims
+    assert checks["heard once"] == RECOVERING_CLIENTS  # what they missed, replayed once
+    output = workers.child.output()
+    kept = re.search(r"server \w+ is gone from Redis.*: (\d+) of its sessions kept", output)
+    assert kept is not None and int(kept[1]) == victims, output
+    assert await stopped(workers.child, signal.SIGTERM) == 0, workers.child.output()

@@ -13,7 +13,10 @@ What differs from Node's implementation, on purpose:
   so the client does not take that string for an offset;
 - a session still connected when its client comes back (the server had not
   noticed the old transport was gone) is closed and handed over, so a late
-  end of the old transport never touches the recovered socket.
+  end of the old transport never touches the recovered socket;
+- with a shared store (Redis), live sessions are checkpointed, at most
+  `SWEEP_EVERY` seconds after they change: the clients of a server that dies
+  without a word (killed, out of memory) are recovered by the others too.
 """
 
 from __future__ import annotations
@@ -23,9 +26,11 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable, Mapping, Set
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sioapp._protocol.codec import to_wire
+from sioapp._protocol.errors import ClusterUnavailable
+from sioapp._protocol.handshake import Handshake
 from sioapp._protocol.reasons import DisconnectReason
 from sioapp._protocol.recovery.options import ConnectionStateRecovery, ExpiredSession
 from sioapp._protocol.recovery.store import LogEntry, Missed, RecoveryStore, SavedSession
@@ -59,6 +64,22 @@ class Claim:
     offset: str
 
 
+class LiveSocket(Protocol):
+    """What a checkpoint records of a live socket (a `sioapp.Socket`)."""
+
+    @property
+    def nsp(self) -> str: ...
+
+    @property
+    def rooms(self) -> Set[str]: ...
+
+    @property
+    def data(self) -> Mapping[str, Any]: ...
+
+    @property
+    def handshake(self) -> Handshake: ...
+
+
 def _token(value: Any) -> str | None:
     return value if isinstance(value, str) and 0 < len(value) <= MAX_TOKEN else None
 
@@ -75,6 +96,16 @@ class SessionKeeper:
         self._pids: dict[str, tuple[str, str]] = {}
         self._on_expired: list[ExpiryHandler] = []
         self._sweeper: asyncio.Task[None] | None = None
+        #: The server's live sockets by sid, read when checkpointing them.
+        self._sockets: Mapping[str, LiveSocket] = {}
+        #: The sids of live sockets changed since their last checkpoint (shared stores).
+        self._changed: set[str] = set()
+        #: The pids of live sockets the store holds a checkpoint of.
+        self._checkpointed: set[str] = set()
+
+    def serve(self, sockets: Mapping[str, LiveSocket]) -> None:
+        """Checkpoint the live sockets of ``sockets`` (the server's, by sid)."""
+        self._sockets = sockets
 
     # ---- live sockets ----------------------------------------------------------
 
@@ -86,7 +117,14 @@ class SessionKeeper:
             pid, since = secrets.token_urlsafe(15), await self.store.head(namespace)
         self._sids[pid] = sid
         self._pids[sid] = (pid, since)
+        self.changed(sid)
         return pid
+
+    def changed(self, sid: str) -> None:
+        """Socket ``sid`` joined or left a room, or handled an event (which may have
+        changed its ``data``): checkpoint it at the next sweep."""
+        if self.store.shared:
+            self._changed.add(sid)
 
     def live_sid(self, pid: str) -> str | None:
         """The sid of the socket still connected under ``pid``, if any."""
@@ -107,14 +145,34 @@ class SessionKeeper:
             return
         pid, since = known
         self._sids.pop(pid, None)
+        self._changed.discard(sid)
+        if pid in self._checkpointed:
+            self._checkpointed.discard(pid)
+            await self.store.forget(pid)
         if reason not in RECOVERABLE:
             return
+        session = self._session(pid, sid, since, namespace, rooms, data, auth)
+        if session is not None:
+            await self.store.save(session, self.options.max_disconnection_duration)
+
+    def _session(
+        self,
+        pid: str,
+        sid: str,
+        since: str,
+        namespace: str,
+        rooms: Set[str],
+        data: Mapping[str, Any],
+        auth: Mapping[str, Any],
+    ) -> SavedSession | None:
+        """What a socket leaves behind; None (and the error logged) when its identity
+        cannot be told."""
         try:
             identity = self.options.identity_of(auth)
         except Exception:
             logger.exception("connection state recovery: identity of %s failed; not kept", sid)
-            return
-        session = SavedSession(
+            return None
+        return SavedSession(
             pid=pid,
             sid=sid,
             namespace=namespace,
@@ -123,7 +181,26 @@ class SessionKeeper:
             identity=identity,
             since=since,
         )
-        await self.store.save(session, self.options.max_disconnection_duration)
+
+    async def _checkpoint(self) -> None:
+        """Record the live sockets that changed since their last checkpoint."""
+        changed, self._changed = self._changed, set()
+        sessions = []
+        for sid in changed:
+            socket, known = self._sockets.get(sid), self._pids.get(sid)
+            if socket is None or known is None:
+                continue
+            pid, since = known
+            session = self._session(
+                pid, sid, since, socket.nsp, socket.rooms, socket.data, socket.handshake.auth
+            )
+            if session is not None:
+                sessions.append(session)
+        if sessions:
+            # Counted before the store is written to: a socket that leaves meanwhile
+            # has its checkpoint forgotten after it is written.
+            self._checkpointed.update(session.pid for session in sessions)
+            await self.store.checkpoint(sessions)
 
     # ---- returning clients ----------------------------------------------------------
 
@@ -205,15 +282,26 @@ class SessionKeeper:
             self._sweeper = asyncio.ensure_future(self._sweep())
 
     async def stop(self) -> None:
+        """Stop sweeping; the store no longer holds checkpoints of this server."""
         sweeper, self._sweeper = self._sweeper, None
         if sweeper is not None:
             sweeper.cancel()
             await asyncio.gather(sweeper, return_exceptions=True)
+        self._changed.clear()
+        self._checkpointed.clear()
+        try:
+            await self.store.retire()
+        except ClusterUnavailable as exc:
+            logger.warning("connection state recovery: checkpoints of this server left: %s", exc)
+        except Exception:
+            logger.exception("connection state recovery: dropping this server's checkpoints failed")
 
     async def _sweep(self) -> None:
         while True:
             await asyncio.sleep(SWEEP_EVERY)
             try:
+                await self._checkpoint()
+                await self.store.adopt_orphans()
                 await self.store.trim()
                 for session in await self.store.expired():
                     await self._expired(session)

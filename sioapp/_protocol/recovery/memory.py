@@ -59,7 +59,10 @@ class _Log:
 
 class MemoryStore:
     """A `RecoveryStore` for one process; the log of each namespace keeps at most
-    ``max_log_packets`` events, none older than ``log_age``."""
+    ``max_log_packets`` events, none older than ``log_age``. It dies with its process,
+    so it checkpoints nothing."""
+
+    shared = False
 
     def __init__(self, options: ConnectionStateRecovery) -> None:
         self.options = options
@@ -122,3 +125,15 @@ class MemoryStore:
         for log in self._logs.values():
             while (first := log.first()) is not None and first < oldest:
                 log.drop_first()
+
+    async def checkpoint(self, sessions: list[SavedSession]) -> None:
+        pass
+
+    async def forget(self, pid: str) -> None:
+        pass
+
+    async def adopt_orphans(self) -> None:
+        pass
+
+    async def retire(self) -> None:
+        pass

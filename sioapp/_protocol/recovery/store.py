@@ -90,7 +90,15 @@ class Missed:
 
 
 class RecoveryStore(Protocol):
-    """Sessions and event logs, in this process or shared by every server."""
+    """Sessions and event logs, in this process or shared by every server.
+
+    A ``shared`` store outlives any one server, so live sessions are checkpointed
+    into it: when a server dies without a word (killed, out of memory, its machine
+    gone), the others find its checkpoints and keep them as sessions of sockets that
+    left. A store of one process dies with it, and checkpoints nothing.
+    """
+
+    shared: bool
 
     async def append(
         self, namespace: str, data: list[Any], rooms: Set[str], except_rooms: Set[str]
@@ -115,3 +123,15 @@ class RecoveryStore(Protocol):
 
     async def trim(self) -> None:
         """Drop logged events older than the log's age."""
+
+    async def checkpoint(self, sessions: list[SavedSession]) -> None:
+        """Record ``sessions`` of live sockets of this server, as they are now."""
+
+    async def forget(self, pid: str) -> None:
+        """The live socket checkpointed under ``pid`` left this server."""
+
+    async def adopt_orphans(self) -> None:
+        """Keep the checkpoints of servers gone for good as sessions of sockets that left."""
+
+    async def retire(self) -> None:
+        """This server stops: it has no live sockets left to checkpoint."""
