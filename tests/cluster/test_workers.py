@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 import socketio
-from redis.asyncio import Redis
 
 from bench.workers import spread
 from sioapp._app.cluster import REDIS_URL_ENV
@@ -219,9 +218,14 @@ async def test_a_worker_that_keeps_dying_stops_the_set(start: Any, tmp_path: Pat
     assert output.count("Finished server process") == 1  # worker 1 stopped gracefully
 
 
-EXPIRING_APP = """\
+#: Recovery on: ``app`` keeps sessions 2 minutes, ``brief`` 1 second and writes each
+#: expired one to expired.txt.
+RECOVERING_APP = """\
+import json
 import os
 from pathlib import Path
+
+from redis.asyncio import Redis
 
 from sioapp import ConnectionStateRecovery, ExpiredSession, Router, SioApp, Socket
 
@@ -235,11 +239,43 @@ async def settle(name: str, socket: Socket) -> int:
     return os.getpid()
 
 
-app = SioApp(connection_state_recovery=ConnectionStateRecovery(max_disconnection_duration=1.0))
+@router.on("checkpointed")
+async def checkpointed() -> int:
+    \"\"\"How many live sessions Redis holds a checkpoint of, in the lobby.\"\"\"
+    redis = Redis.from_url(os.environ["SIOAPP_REDIS_URL"])
+    try:
+        sessions = [
+            json.loads(raw)
+            async for key in redis.scan_iter("socketio#live#*")
+            for raw in (await redis.hgetall(key)).values()
+        ]
+    finally:
+        await redis.aclose()
+    return sum(session["rooms"] == ["lobby"] for session in sessions)
+
+
+@router.on("status")
+async def status(socket: Socket) -> dict[str, object]:
+    return {
+        "pid": os.getpid(),
+        "recovered": socket.recovered,
+        "rooms": sorted(room for room in socket.rooms if room != socket.id),
+        "name": socket.data.get("name"),
+    }
+
+
+@router.on("shout")
+async def shout(text: str) -> None:
+    await app.emit("heard", text)
+
+
+app = SioApp(connection_state_recovery=ConnectionStateRecovery(max_disconnection_duration=120))
 app.include_router(router)
+brief = SioApp(connection_state_recovery=ConnectionStateRecovery(max_disconnection_duration=1))
+brief.include_router(router)
 
 
-@app.on_session_expired
+@brief.on_session_expired
 def expired(session: ExpiredSession) -> None:
     with Path("expired.txt").open("a") as file:
         file.write(f"{os.getpid()} {session.id} {session.data['name']}\\n")
@@ -247,21 +283,19 @@ def expired(session: ExpiredSession) -> None:
 
 
 async def test_the_sessions_of_a_killed_worker_nobody_resumes_expire_on_another(
-    start: Any, redis_server: RedisServer, tmp_path: Path
+    start: Any, tmp_path: Path
 ) -> None:
     """A worker killed without a word leaves checkpoints: once it has been gone from
     Redis a while, another worker keeps them, and reports each one expired in time."""
-    (tmp_path / "expiring.py").write_text(EXPIRING_APP)
-    workers = start("expiring:app")
+    (tmp_path / "recovering.py").write_text(RECOVERING_APP)
+    workers = start("recovering:brief")
     client = socketio.AsyncClient(reconnection=False)
     await client.connect(workers.url, transports=["websocket"], wait_timeout=10)
     victim = await client.call("settle", "ann", timeout=10)
-    redis = Redis.from_url(redis_server.url)
     deadline = time.monotonic() + 10
-    while not [key async for key in redis.scan_iter("socketio#live#*")]:
+    while not await client.call("checkpointed", timeout=10):
         assert time.monotonic() < deadline, "the session was never checkpointed"
         await asyncio.sleep(0.05)
-    await redis.aclose()
     sid = client.get_sid("/")
 
     os.kill(victim, signal.SIGKILL)

@@ -24,7 +24,7 @@ from sioapp.testing import free_port
 from ..node import requires_node, run_script
 from ..test_cli_run import probe, spawn, stopped  # noqa: F401 (fixtures)
 from .conftest import REPO
-from .test_workers import WORKERS, start  # noqa: F401 (fixtures)
+from .test_workers import RECOVERING_APP, WORKERS, start  # noqa: F401 (fixtures)
 
 pytestmark = [*requires_node, pytest.mark.slow, pytest.mark.timeout(150)]
 
@@ -94,57 +94,6 @@ async def test_haproxy_keeps_each_session_on_its_machine(
 
 #: The clients of tests/js/workers-recovery.mjs.
 RECOVERING_CLIENTS = 12
-RECOVERY_APP = """\
-import json
-import os
-
-from redis.asyncio import Redis
-
-from sioapp import ConnectionStateRecovery, Router, SioApp, Socket
-
-router = Router()
-
-
-@router.on("settle")
-async def settle(name: str, socket: Socket) -> int:
-    await socket.join("lobby")
-    socket.data["name"] = name
-    return os.getpid()
-
-
-@router.on("checkpointed")
-async def checkpointed() -> int:
-    \"\"\"How many live sessions Redis holds a checkpoint of, in the lobby.\"\"\"
-    redis = Redis.from_url(os.environ["SIOAPP_REDIS_URL"])
-    try:
-        sessions = [
-            json.loads(raw)
-            async for key in redis.scan_iter("socketio#live#*")
-            for raw in (await redis.hgetall(key)).values()
-        ]
-    finally:
-        await redis.aclose()
-    return sum(session["rooms"] == ["lobby"] for session in sessions)
-
-
-@router.on("status")
-async def status(socket: Socket) -> dict[str, object]:
-    return {
-        "pid": os.getpid(),
-        "recovered": socket.recovered,
-        "rooms": sorted(room for room in socket.rooms if room != socket.id),
-        "name": socket.data.get("name"),
-    }
-
-
-@router.on("shout")
-async def shout(text: str) -> None:
-    await app.emit("heard", text)
-
-
-app = SioApp(connection_state_recovery=ConnectionStateRecovery())
-app.include_router(router)
-"""
 
 
 @pytest.mark.parametrize("transport", ["default", "polling"])
@@ -153,7 +102,7 @@ async def test_the_clients_of_a_killed_worker_are_recovered_by_the_others(
     tmp_path: Path,
     transport: str,
 ) -> None:
-    (tmp_path / "recovering.py").write_text(RECOVERY_APP)
+    (tmp_path / "recovering.py").write_text(RECOVERING_APP)
     workers = start("recovering:app")
 
     checks = await run_script("workers-recovery.mjs", workers.url, transport, SCRIPT_TIMEOUT)
