@@ -457,11 +457,11 @@ class SioServer(socketio.AsyncServer):  # type: ignore[misc]
                 eio_sid,
             )
             return
-        if self.recovery is not None:
-            self.recovery.changed(socket.id)
         task = _event_task(self.dispatcher.event(socket, data[0], data[1:], ack_id))
         if not task.done():
             self._handlers.keep(task)
+        if self.recovery is not None and self.recovery.checkpoints:
+            self.recovery.changed_after(task, socket.id)
 
     async def disconnect(
         self, sid: str, namespace: str | None = None, ignore_queue: bool = False

@@ -241,7 +241,7 @@ async def settle(name: str, socket: Socket) -> int:
 
 @router.on("checkpointed")
 async def checkpointed() -> int:
-    \"\"\"How many live sessions Redis holds a checkpoint of, in the lobby.\"\"\"
+    \"\"\"How many live sessions Redis holds a checkpoint of, settled.\"\"\"
     redis = Redis.from_url(os.environ["SIOAPP_REDIS_URL"])
     try:
         sessions = [
@@ -251,7 +251,9 @@ async def checkpointed() -> int:
         ]
     finally:
         await redis.aclose()
-    return sum(session["rooms"] == ["lobby"] for session in sessions)
+    return sum(
+        session["rooms"] == ["lobby"] and "name" in session["data"] for session in sessions
+    )
 
 
 @router.on("status")

@@ -120,11 +120,24 @@ class SessionKeeper:
         self.changed(sid)
         return pid
 
+    @property
+    def checkpoints(self) -> bool:
+        """Whether live sessions are checkpointed: the store outlives this server."""
+        return self.store.shared
+
     def changed(self, sid: str) -> None:
-        """Socket ``sid`` joined or left a room, or handled an event (which may have
-        changed its ``data``): checkpoint it at the next sweep."""
+        """Socket ``sid`` connected, or joined or left a room: checkpoint it at the next
+        sweep."""
         if self.store.shared:
             self._changed.add(sid)
+
+    def changed_after(self, handling: asyncio.Future[Any], sid: str) -> None:
+        """Checkpoint socket ``sid`` once ``handling`` (one of its events) is done: the
+        handler may have changed its ``data``."""
+        if handling.done():
+            self._changed.add(sid)
+        else:
+            handling.add_done_callback(lambda _: self._changed.add(sid))
 
     def live_sid(self, pid: str) -> str | None:
         """The sid of the socket still connected under ``pid``, if any."""
