@@ -135,12 +135,11 @@ def _run(workload: Workload, options: argparse.Namespace, pinning: Pinning) -> N
     print(f"raw results: {path.relative_to(RESULTS_DIR.parent.parent)}", flush=True)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the workloads, print their medians, write bench/results/<workload>.json."""
-    options = _parser().parse_args(argv)
+def prepare(workloads: list[Workload], options: argparse.Namespace) -> Pinning:
+    """Check the rounds and each workload's settings, find Node and its packages; the
+    CPUs of the servers and of the drivers (printed)."""
     if options.rounds < 1:
         raise SystemExit("bench: --rounds must be at least 1")
-    workloads = [WORKLOADS[name] for name in dict.fromkeys(options.workloads)]
     for workload in workloads:
         check(workload, options)
     if shutil.which("node") is None:
@@ -148,6 +147,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     ensure_node_modules()
     pinning = Pinning.plan()
     print(f"server CPUs {pinning.server}, driver CPUs {pinning.driver}")
+    return pinning
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the workloads, print their medians, write bench/results/<workload>.json."""
+    options = _parser().parse_args(argv)
+    workloads = [WORKLOADS[name] for name in dict.fromkeys(options.workloads)]
+    pinning = prepare(workloads, options)
     started = time.monotonic()
     for workload in workloads:
         _run(workload, options, pinning)

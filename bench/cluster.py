@@ -149,19 +149,22 @@ async def redis_server() -> AsyncIterator[str]:
 
 
 @asynccontextmanager
-async def app_servers(count: int, redis_url: str | None) -> AsyncIterator[list[int]]:
-    """``count`` app servers joined through ``redis_url`` (or one in-memory server)."""
+async def app_servers(
+    count: int, redis_url: str | None, factory: str = "bench.cluster:create_app"
+) -> AsyncIterator[list[tuple[int, int]]]:
+    """``count`` servers of the app ``factory`` (``module:function``) builds, joined
+    through ``redis_url`` (or one in-memory server); yields the port and pid of each."""
     env = {key: value for key, value in os.environ.items() if key != "SIOAPP_REDIS_URL"}
     if redis_url is not None:
         env["SIOAPP_REDIS_URL"] = redis_url
     ports = [free_port() for _ in range(count)]
-    uvicorn = [sys.executable, "-m", "uvicorn", "--factory", "bench.cluster:create_app"]
+    uvicorn = [sys.executable, "-m", "uvicorn", "--factory", factory]
     options = ["--host", HOST, "--log-level", "error", "--ws-per-message-deflate", "false"]
     processes = [_spawn([*uvicorn, *options, "--port", str(port)], env) for port in ports]
     try:
         for port, process in zip(ports, processes, strict=True):
             await _wait_listening(port, process)
-        yield ports
+        yield [(port, process.pid) for port, process in zip(ports, processes, strict=True)]
     finally:
         _stop(processes)
 
@@ -218,7 +221,8 @@ async def broadcast_rate(ports: list[int], per_server: int, messages: int) -> st
 async def measure(args: argparse.Namespace) -> None:
     async with redis_server() as url:
         for label, count, redis_url in (("3 servers, Redis", 3, url), ("1 server", 1, None)):
-            async with app_servers(count, redis_url) as ports:
+            async with app_servers(count, redis_url) as running:
+                ports = [port for port, _ in running]
                 fetch = await fetch_latency(ports, args.sockets, args.repeats)
                 broadcast = await broadcast_rate(ports, args.clients // count, args.messages)
             print(f"{label}: {fetch}; {broadcast}")

@@ -22,10 +22,8 @@ import asyncio
 import json
 import os
 import signal
-import sys
 import time
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,8 +32,8 @@ import socketio
 import websockets
 from websockets.asyncio.client import ClientConnection
 
-from bench.cluster import _spawn, _stop, _wait_listening, redis_server
-from bench.processes import HOST, free_port
+from bench.cluster import app_servers, redis_server
+from bench.processes import HOST
 from bench.procstat import cpu_seconds
 from sioapp import ConnectionStateRecovery, Router, SioApp, Socket
 
@@ -131,28 +129,11 @@ async def _checkpointed(url: str, clients: int) -> None:
         await redis.aclose()
 
 
-@asynccontextmanager
-async def servers(count: int, redis_url: str | None) -> AsyncIterator[list[tuple[int, int]]]:
-    """``count`` servers of `create_app`; yields (port, pid) of each."""
-    env = {key: value for key, value in os.environ.items() if key != "SIOAPP_REDIS_URL"}
-    if redis_url is not None:
-        env["SIOAPP_REDIS_URL"] = redis_url
-    ports = [free_port() for _ in range(count)]
-    command = [sys.executable, "-m", "uvicorn", "--factory", "bench.recovery:create_app"]
-    options = ["--host", HOST, "--log-level", "error", "--ws-per-message-deflate", "false"]
-    processes = [_spawn([*command, *options, "--port", str(port)], env) for port in ports]
-    try:
-        for port, process in zip(ports, processes, strict=True):
-            await _wait_listening(port, process)
-        yield [(port, process.pid) for port, process in zip(ports, processes, strict=True)]
-    finally:
-        _stop(processes)
-
-
 async def run(
     clients: int, rooms: int, missed: int, redis_url: str | None, *, crash: bool = False
 ) -> str:
-    async with servers(2 if redis_url else 1, redis_url) as running:
+    count = 2 if redis_url else 1
+    async with app_servers(count, redis_url, "bench.recovery:create_app") as running:
         first_port, first_pid = running[0]
         back_port, back_pid = running[-1]
         crowd = [Client(room=f"room {index % rooms}") for index in range(clients)]

@@ -14,15 +14,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
 import sys
 from collections.abc import Sequence
 
 from bench import report
-from bench.cli import add_run_options, check
-from bench.npm import ensure_node_modules
+from bench.cli import add_run_options, prepare
 from bench.paths import RESULTS_DIR
-from bench.procstat import Pinning
 from bench.runner import run_rounds
 from bench.servers import ServerKind
 from bench.servers.sioapp_server import INSTRUMENTS
@@ -64,16 +61,8 @@ def _costs(unit: str, summaries: list[report.Summary]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run echo and broadcast against each instrumentation; print and write the results."""
     options = _parser().parse_args(argv)
-    if options.rounds < 1:
-        raise SystemExit("bench: --rounds must be at least 1")
     workloads = [WORKLOADS[name] for name in PRICED]
-    for workload in workloads:
-        check(workload, options)
-    if shutil.which("node") is None:
-        raise SystemExit("bench: node is not on PATH; the load drivers run on Node.js 18+")
-    ensure_node_modules()
-    pinning = Pinning.plan()
-    print(f"server CPUs {pinning.server}, driver CPUs {pinning.driver}")
+    pinning = prepare(workloads, options)
     for workload in workloads:
         print(f"\n{workload.name}: {workload.description}", flush=True)
         measurements = asyncio.run(run_rounds(workload, KINDS, options, pinning))
