@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from typing import Any
 
@@ -10,12 +11,12 @@ from sioapp._protocol.broadcast import BroadcastOperator, RemoteSocket, ServerAc
 __all__ = ["MainNamespace"]
 
 
-class MainNamespace:
+class MainNamespace(ABC):
     """``app.emit(...)`` for ``app.of("/").emit(...)``, and so on for every operation."""
 
+    @abstractmethod
     def of(self, namespace: str) -> BroadcastOperator:
         """Every socket of ``namespace``."""
-        raise NotImplementedError
 
     def to(self, rooms: str | Iterable[str]) -> BroadcastOperator:
         """Sockets of the main namespace in ``rooms``."""
