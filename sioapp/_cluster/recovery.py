@@ -172,11 +172,11 @@ class RedisStore:
     async def take(self, pid: str) -> SavedSession | None:
         if not await self.redis.command("ZREM", self._sessions, pid):
             # Never kept, taken already, reported expired, or live on a server that
-            # died a moment ago: keep what such servers left, and look again.
+            # died a moment ago: keep what such servers left, and look again, even
+            # when another server has kept them meanwhile.
             gone = await self._gone()
-            if not gone:
-                return None
-            await self._adopt(gone, for_a_client=True)
+            if gone:
+                await self._adopt(gone, for_a_client=True)
             if not await self.redis.command("ZREM", self._sessions, pid):
                 return None
         raw = await self.redis.command("GETDEL", self._session(pid))
