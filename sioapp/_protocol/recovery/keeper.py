@@ -297,9 +297,10 @@ class SessionKeeper:
     async def stop(self) -> None:
         """Stop sweeping; the store no longer holds checkpoints of this server."""
         sweeper, self._sweeper = self._sweeper, None
-        if sweeper is not None:
-            sweeper.cancel()
-            await asyncio.gather(sweeper, return_exceptions=True)
+        if sweeper is None:
+            return  # never started, or stopped already: the sweep writes the checkpoints
+        sweeper.cancel()
+        await asyncio.gather(sweeper, return_exceptions=True)
         self._changed.clear()
         self._checkpointed.clear()
         try:
